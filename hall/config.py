@@ -214,6 +214,7 @@ class Config(Model):
     devices: Devices = Devices()
     storage: Storage = Storage()
     server: Server = Server()
+    catalogue: str = Field("procedures.yaml", description="the procedure catalogue, relative to this file")
 
     # --- look-ups used everywhere -------------------------------------------------------
     @property
