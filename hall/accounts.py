@@ -1,0 +1,121 @@
+"""Clerks, supervisors and admins; their sign-ins; and the devices' tokens from the config.
+
+A credential is a bearer token: a device's from config.yaml, or a person's from `POST /api/login` (stored only as
+its SHA-256, so a copy of the database lets nobody in). A clerk's sign-in holds one counter and acts on it alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Optional
+
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import tables
+from .domain.errors import Conflict, QueueError, Unauthorized
+
+ROLES = ("clerk", "supervisor", "admin")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_user(hall, username: str, password: str, role: str, full_name: str = "") -> dict:
+    if role not in ROLES:
+        raise QueueError(f"role must be one of {', '.join(ROLES)}", field="role")
+    if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        raise QueueError("a username is letters, digits, '.', '_' or '-'", field="username")
+    if len(password or "") < 8:
+        raise QueueError("a password needs at least 8 characters", field="password")
+    with hall.uow() as uow:
+        u = tables.users
+        if uow.session.execute(select(u.c.id).where(u.c.username == username)).first():
+            raise Conflict(f"user '{username}' exists already", field="username")
+        uow.session.execute(u.insert().values(username=username, full_name=full_name, role=role, active=True,
+                                              password_hash=generate_password_hash(password),
+                                              created_at=hall.clock.now()))
+        uow.commit()
+    return {"username": username, "role": role, "full_name": full_name}
+
+
+def set_password(hall, username: str, password: str) -> None:
+    if len(password or "") < 8:
+        raise QueueError("a password needs at least 8 characters", field="password")
+    with hall.uow() as uow:
+        u = tables.users
+        done = uow.session.execute(update(u).where(u.c.username == username)
+                                   .values(password_hash=generate_password_hash(password))).rowcount
+        if not done:
+            raise QueueError(f"no user '{username}'", field="username")
+        uow.commit()
+
+
+def list_users(hall) -> list[dict]:
+    with hall.uow(write=False) as uow:
+        rows = uow.session.execute(select(tables.users).order_by(tables.users.c.username))
+        return [{"username": r.username, "full_name": r.full_name, "role": r.role, "active": r.active} for r in rows]
+
+
+def set_active(hall, username: str, active: bool) -> None:
+    with hall.uow() as uow:
+        u = tables.users
+        if not uow.session.execute(update(u).where(u.c.username == username).values(active=active)).rowcount:
+            raise QueueError(f"no user '{username}'", field="username")
+        uow.commit()
+
+
+def login(hall, username: str, password: str, counter: Optional[int] = None, force: bool = False) -> dict:
+    """Check the password, take the counter (clerks must), and hand out a bearer token."""
+    with hall.uow(write=False) as uow:
+        user = uow.session.execute(select(tables.users).where(tables.users.c.username == username)).first()
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        raise Unauthorized("wrong username or password")
+    if user.role == "clerk" and counter is None:
+        raise QueueError("a clerk signs in to a counter: give its number", field="counter")
+    if counter is not None:
+        hall.sign_in(counter, username, force=force)
+    token = secrets.token_urlsafe(32)
+    now = hall.clock.now()
+    with hall.uow() as uow:
+        uow.session.execute(tables.logins.insert().values(
+            token=_digest(token), user_id=user.id, counter=counter, created_at=now,
+            expires_at=now + timedelta(hours=hall.cfg.server.login_hours)))
+        uow.commit()
+    return {"token": token, "username": username, "full_name": user.full_name, "role": user.role,
+            "counter": counter, "expires_in_s": hall.cfg.server.login_hours * 3600}
+
+
+def logout(hall, principal: dict) -> None:
+    if principal.get("kind") != "user":
+        return
+    counter = principal.get("counter")
+    if counter is not None:
+        hall.sign_out(counter)
+    with hall.uow() as uow:
+        l = tables.logins
+        uow.session.execute(update(l).where(l.c.token == _digest(principal["token"]))
+                            .values(ended_at=hall.clock.now()))
+        uow.commit()
+
+
+def resolve(hall, token: Optional[str]) -> Optional[dict]:
+    """Who holds this token: a device from the config, a signed-in person, or nobody."""
+    if not token:
+        return None
+    for kind in ("kiosks", "displays", "pads"):
+        for device in getattr(hall.cfg.devices, kind):
+            if hmac.compare_digest(device.token, token):
+                return {"kind": kind[:-1], "id": device.id, "counter": getattr(device, "counter", None)}
+    with hall.uow(write=False) as uow:
+        l, u = tables.logins, tables.users
+        row = uow.session.execute(
+            select(l.c.counter, l.c.expires_at, l.c.ended_at, u.c.username, u.c.role, u.c.full_name, u.c.active)
+            .join(u, u.c.id == l.c.user_id).where(l.c.token == _digest(token))).first()
+    if row is None or row.ended_at is not None or row.expires_at < hall.clock.now() or not row.active:
+        return None
+    return {"kind": "user", "username": row.username, "role": row.role, "full_name": row.full_name,
+            "counter": row.counter, "token": token}

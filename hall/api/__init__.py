@@ -1,0 +1,75 @@
+"""The HTTP JSON API under /api: thin routes that parse, call the service layer, and map errors to status codes."""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import Blueprint, current_app, g, jsonify, request, session
+from pydantic import BaseModel, ConfigDict, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from .. import accounts
+from ..domain.errors import Forbidden, QueueError, Unauthorized
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+
+class Body(BaseModel):
+    """A request body: strict types, no unknown keys."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def hall():
+    return current_app.extensions["motcua.hall"]
+
+
+def body(model: type[Body]) -> Body:
+    data = request.get_json(silent=True) if request.data else {}
+    if request.data and data is None:
+        raise QueueError("the request body is not valid JSON")
+    if not isinstance(data, dict):
+        raise QueueError("the request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "(body)",
+                   "message": "unknown field" if e["type"] == "extra_forbidden" else e["msg"]} for e in exc.errors()]
+        raise QueueError("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from None
+
+
+def principal() -> Optional[dict]:
+    if "principal" not in g:
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else session.get("token")
+        g.principal = accounts.resolve(hall(), token)
+    return g.principal
+
+
+def require(*kinds: str, roles: tuple = ()) -> dict:
+    """The caller, if it is one of these kinds of device, or a person with one of these roles."""
+    who = principal()
+    if who is None:
+        raise Unauthorized("sign in or give a device token (Authorization: Bearer …)")
+    if who["kind"] in kinds or (who["kind"] == "user" and who["role"] in roles):
+        return who
+    raise Forbidden("this credential may not do that")
+
+
+def require_counter(number: int) -> dict:
+    """A clerk acts only on the counter they signed in to; supervisors and admins on any."""
+    who = require(roles=("clerk", "supervisor", "admin"))
+    if who["role"] == "clerk" and who.get("counter") != number:
+        raise Forbidden(f"you are signed in to counter {who.get('counter')}, not counter {number}")
+    return who
+
+
+@api.errorhandler(QueueError)
+def queue_error(exc: QueueError):
+    return jsonify({"error": exc.code, "message": exc.message, **exc.details}), exc.status
+
+
+@api.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+
+
+from . import counters, hall_routes, openapi, tickets  # noqa: E402,F401  (routes register on import)

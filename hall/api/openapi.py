@@ -1,0 +1,66 @@
+"""GET /api/openapi.json — the API described from the routes themselves and their request-body models."""
+from __future__ import annotations
+
+import re
+
+from flask import current_app, jsonify
+
+from . import api, counters, hall_routes, tickets
+
+BODIES = {
+    "api.issue_ticket": tickets.IssueTicket, "api.cancel_ticket": tickets.Cancel,
+    "api.counter_action": None, "api.login": hall_routes.Login, "api.rate": hall_routes.Rating,
+    "api.open_service": hall_routes.ServiceOpen, "api.announcement": hall_routes.Announcement,
+    "api.reprint": hall_routes.Reprint, "api.device_status": hall_routes.DeviceStatus,
+    "api.add_user": hall_routes.NewUser,
+}
+PUBLIC = {"api.services", "api.ticket_status", "api.login", "api.openapi"}
+
+
+def _schema(model) -> dict:
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    return schema
+
+
+def spec() -> dict:
+    paths: dict = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.endpoint == "static":
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        view = current_app.view_functions[rule.endpoint]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            doc = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
+            op = {"operationId": rule.endpoint.split(".")[-1], "summary": doc,
+                  "parameters": [{"name": a, "in": "path", "required": True,
+                                  "schema": {"type": "integer" if f"int:{a}" in rule.rule else "string"}}
+                                 for a in rule.arguments],
+                  "responses": {"200": {"description": "done"}, "4XX": {"description": "an error: "
+                                "{\"error\": code, \"message\": text}",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+            if rule.endpoint not in PUBLIC:
+                op["security"] = [{"bearer": []}]
+            if rule.endpoint == "api.counter_action":
+                op["description"] = "action is one of: " + ", ".join(
+                    f"{name} ({', '.join(m.model_fields) or 'no body'})" for name, (m, _) in counters.ACTIONS.items())
+            elif BODIES.get(rule.endpoint):
+                op["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": _schema(BODIES[rule.endpoint])}}}
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Một Cửa hall server", "version": "1", "description": "See docs/protocol.md"},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {"type": "object", "required": ["error", "message"], "properties": {
+                "error": {"type": "string"}, "message": {"type": "string"}}}},
+        },
+    }
+
+
+@api.get("/openapi.json")
+def openapi():
+    """This document."""
+    return jsonify(spec())

@@ -1,0 +1,102 @@
+"""The app factory: one hall server from one config.
+
+    app = create_app()                       # config.yaml, SQLite in ./data, real clock
+    app = create_app(cfg, database_url=..., clock=FixedClock(...))   # tests
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Optional
+
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from . import realtime
+from .clock import Clock
+from .config import Config, data_dir, database_url, default_config_path, load_config
+from .db.database import Database
+from .db.migrate import upgrade
+from .db.tables import start_mappers
+from .operations import Hall
+
+log = logging.getLogger("motcua")
+
+
+def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = None, db_url: Optional[str] = None,
+               clock: Optional[Clock] = None, message_queue: Optional[str] = None,
+               async_mode: Optional[str] = None, testing: bool = False) -> Flask:
+    config_path = config_path or default_config_path()
+    cfg = cfg or load_config(config_path)
+    base = Path(config_path).resolve().parent
+    app = Flask(__name__)
+    app.config["TESTING"] = testing
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False
+    app.secret_key = cfg.server.secret_key or _secret_key(data_dir(cfg, base))
+
+    start_mappers()
+    db = Database(db_url or database_url(cfg, base), cfg.storage.sqlite_synchronous)
+    upgrade(db)
+    hall = Hall(cfg, db, clock or Clock(cfg.centre.timezone), publish=realtime.publish)
+    hall.catalogue = _catalogue(cfg, base)
+    hall.config_path = config_path
+    app.extensions["motcua.hall"] = hall
+
+    from .api import api
+    app.register_blueprint(api)
+    for name in ("hall.web", "hall.reports.web"):  # pages land here as they are built
+        try:
+            module = __import__(name, fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if not (name + ".").startswith(exc.name + "."):
+                raise
+            continue
+        app.register_blueprint(module.bp)
+    _json_errors(app)
+
+    queue = message_queue or os.environ.get("MOTCUA_MESSAGE_QUEUE") or cfg.server.message_queue or None
+    realtime.socketio.init_app(app, async_mode=async_mode or os.environ.get("MOTCUA_ASYNC_MODE") or "threading",
+                               message_queue=queue, logger=False, engineio_logger=False,
+                               cors_allowed_origins=[])
+    return app
+
+
+def _catalogue(cfg: Config, base: Path):
+    path = base / cfg.catalogue
+    if not path.exists():
+        return None
+    from .catalogue import load_catalogue
+    return load_catalogue(str(path), cfg)
+
+
+def _secret_key(folder: Path) -> str:
+    """A random key kept in the data folder, so sign-ins survive a restart."""
+    path = folder / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _json_errors(app: Flask):
+    """Under /api every error is JSON, and nothing the client sends yields a bare 500."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if request.path.startswith("/api"):
+            return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+        return exc
+
+    @app.errorhandler(IntegrityError)
+    def integrity(exc):
+        log.warning("integrity error: %s", exc)
+        return jsonify({"error": "conflict", "message": "that change clashes with another one; try again"}), 409
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc):
+        log.error("database error: %s", exc)
+        return jsonify({"error": "unavailable", "message": "the database is unavailable; try again"}), 503

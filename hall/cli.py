@@ -1,0 +1,163 @@
+"""The `motcua` command: serve the hall, check its config, manage users, and the device apps."""
+from __future__ import annotations
+
+import getpass
+import importlib
+import sys
+
+import click
+
+from .config import ConfigError, default_config_path, load_config
+
+config_option = click.option("--config", "config_path", default=None, envvar="MOTCUA_CONFIG",
+                             help="config.yaml of the hall (default: the bundled one)")
+
+
+@click.group()
+def main():
+    """Một Cửa — queue management for one-stop public-administration service halls."""
+
+
+def _load(config_path):
+    try:
+        return load_config(config_path or default_config_path())
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+def _hall(config_path):
+    from .app import create_app
+    cfg = _load(config_path)
+    app = create_app(cfg, config_path=config_path)
+    return app, app.extensions["motcua.hall"]
+
+
+@main.command("check-config")
+@config_option
+def check_config(config_path):
+    """Validate config.yaml (and the procedure catalogue) without starting."""
+    cfg = _load(config_path)
+    counters = len(cfg.counters)
+    services = sum(len(u.services) for u in cfg.units)
+    click.echo(f"{config_path or default_config_path()}: OK — {len(cfg.units)} units, {services} services, "
+               f"{counters} counters, {len(cfg.devices.kiosks)} kiosks, {len(cfg.devices.displays)} displays, "
+               f"{len(cfg.devices.pads)} pads")
+
+
+@main.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(config_path, host, port):
+    """Run the hall server (database from the config or MOTCUA_DATABASE_URL)."""
+    from .realtime import socketio
+    from .daily import start_day_keeper
+    app, hall = _hall(config_path)
+    start_day_keeper(hall, socketio)
+    base = f"http://{host}:{port}"
+    click.echo(f"Một Cửa hall server — {hall.cfg.centre.name}\n  database: {_safe(hall.db.url)}\n"
+               f"  API:      {base}/api/services   (OpenAPI: {base}/api/openapi.json)\n"
+               f"  pages:    {base}/   (counter panel, supervisor, ticket pages)")
+    sys.stdout.flush()
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+
+
+def _safe(url: str) -> str:
+    import re
+    return re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", url)
+
+
+@main.group()
+def user():
+    """Manage clerks, supervisors and admins."""
+
+
+@user.command("add")
+@config_option
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "supervisor", "admin"]), required=True)
+@click.option("--password", default=None, help="the password (default: read from standard input)")
+@click.option("--name", "full_name", default="", help="the person's full name")
+def user_add(config_path, username, role, password, full_name):
+    """Add a user; the password comes from --password or standard input."""
+    from . import accounts
+    from .domain.errors import QueueError
+    if password is None:
+        password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    _app, hall = _hall(config_path)
+    try:
+        accounts.add_user(hall, username, password, role, full_name)
+    except QueueError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"added {role} '{username}'")
+
+
+@user.command("list")
+@config_option
+def user_list(config_path):
+    """List users."""
+    from . import accounts
+    _app, hall = _hall(config_path)
+    for u in accounts.list_users(hall):
+        click.echo(f"{u['username']:20} {u['role']:11} {'active' if u['active'] else 'disabled':9} {u['full_name']}")
+
+
+@user.command("passwd")
+@config_option
+@click.argument("username")
+@click.option("--password", default=None)
+def user_passwd(config_path, username, password):
+    """Set a user's password (from --password or standard input)."""
+    from . import accounts
+    from .domain.errors import QueueError
+    if password is None:
+        password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    _app, hall = _hall(config_path)
+    try:
+        accounts.set_password(hall, username, password)
+    except QueueError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"password of '{username}' changed")
+
+
+@user.command("disable")
+@config_option
+@click.argument("username")
+def user_disable(config_path, username):
+    """Stop a user from signing in."""
+    from . import accounts
+    _app, hall = _hall(config_path)
+    accounts.set_active(hall, username, False)
+    click.echo(f"'{username}' disabled")
+
+
+@main.command("migrate")
+@config_option
+def migrate(config_path):
+    """Apply database migrations (serve does this on start too)."""
+    _app, hall = _hall(config_path)
+    click.echo(f"database at the newest schema: {_safe(hall.db.url)}")
+
+
+@main.command("close-day")
+@config_option
+def close_day(config_path):
+    """Cancel tickets left open from earlier days (serve does this at midnight)."""
+    _app, hall = _hall(config_path)
+    click.echo(f"closed {hall.close_day()} ticket(s) left from earlier days")
+
+
+# The device apps and the reports add their commands from their own packages as they land.
+for _name in ("kiosk.cli", "display.cli", "hall.reports.cli"):
+    try:
+        _module = importlib.import_module(_name)
+    except ModuleNotFoundError as _exc:
+        if not (_name + ".").startswith(_exc.name + "."):
+            raise
+        continue
+    for _command in _module.commands:
+        main.add_command(_command)
+

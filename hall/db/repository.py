@@ -1,0 +1,159 @@
+"""Reading and storing tickets, visits and counters: the queries the queue needs, and nothing else."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional, Sequence
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain.calling import Head
+from ..domain.model import WAITING, CounterState, Ticket, Visit
+from . import tables
+
+
+class Repository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    # --- tickets --------------------------------------------------------------------------
+    def add(self, obj):
+        self.session.add(obj)
+
+    def ticket(self, ticket_id: int) -> Optional[Ticket]:
+        return self.session.get(Ticket, ticket_id)
+
+    def ticket_by_token(self, token: str) -> Optional[Ticket]:
+        return self.session.scalars(select(Ticket).where(tables.tickets.c.token == token)).first()
+
+    def ticket_by_number(self, day: date, number: str) -> Optional[Ticket]:
+        return self.session.scalars(select(Ticket).where(tables.tickets.c.day == day,
+                                                         tables.tickets.c.number == number)).first()
+
+    def last_seq(self, day: date, service: str) -> int:
+        t = tables.tickets.c
+        return self.session.execute(select(func.max(t.seq)).where(t.day == day, t.service == service)).scalar() or 0
+
+    def heads(self, day: date, services: Sequence[str], counter: int) -> list[Head]:
+        """The first waiting ticket of each (service, priority class) line this counter may call."""
+        t = tables.tickets.c
+        heads = []
+        for service in services:
+            for priority in (True, False):
+                q = (select(t.id, t.service, t.issued_at, t.seq)
+                     .where(t.day == day, t.state == WAITING, t.service == service,
+                            t.priority.is_not(None) if priority else t.priority.is_(None),
+                            or_(t.target_counter.is_(None), t.target_counter == counter))
+                     .order_by(t.issued_at, t.seq).limit(1))
+                row = self.session.execute(q).first()
+                if row:
+                    heads.append(Head(row.id, row.service, priority, row.issued_at, row.seq))
+        return heads
+
+    def people_ahead(self, ticket: Ticket) -> int:
+        t = tables.tickets.c
+        earlier = or_(t.issued_at < ticket.issued_at, and_(t.issued_at == ticket.issued_at, t.seq < ticket.seq))
+        ahead = and_(t.priority.is_not(None), earlier) if ticket.is_priority else or_(t.priority.is_not(None), earlier)
+        q = select(func.count()).where(t.day == ticket.day, t.state == WAITING, t.service == ticket.service,
+                                       t.id != ticket.id, ahead)
+        return self.session.execute(q).scalar()
+
+    def waiting_counts(self, day: date, services: Optional[Sequence[str]] = None) -> dict[str, tuple[int, Optional[datetime]]]:
+        """service → (waiting, earliest arrival among them)."""
+        t = tables.tickets.c
+        q = (select(t.service, func.count(), func.min(t.issued_at)).where(t.day == day, t.state == WAITING)
+             .group_by(t.service))
+        if services is not None:
+            q = q.where(t.service.in_(list(services)))
+        return {row[0]: (row[1], row[2]) for row in self.session.execute(q)}
+
+    def recent_service_times(self, service: str, limit: int) -> list[float]:
+        v = tables.visits.c
+        q = (select(v.started_at, v.ended_at).where(v.service == service, v.outcome == "done",
+                                                    v.started_at.is_not(None))
+             .order_by(v.ended_at.desc()).limit(limit))
+        return [(end - start).total_seconds() for start, end in self.session.execute(q)]
+
+    def open_tickets_before(self, day: date) -> list[Ticket]:
+        t = tables.tickets.c
+        return list(self.session.scalars(select(Ticket).where(t.day < day, t.state.in_(
+            ["waiting", "called", "serving", "no_show"]))))
+
+    # --- visits ---------------------------------------------------------------------------
+    def visit(self, visit_id: Optional[int]) -> Optional[Visit]:
+        return self.session.get(Visit, visit_id) if visit_id is not None else None
+
+    def visits_of(self, ticket_id: int) -> list[Visit]:
+        return list(self.session.scalars(select(Visit).where(tables.visits.c.ticket_id == ticket_id)
+                                         .order_by(tables.visits.c.nth)))
+
+    # --- counters -------------------------------------------------------------------------
+    def counter(self, number: int) -> CounterState:
+        state = self.session.get(CounterState, number)
+        if state is None:
+            state = CounterState(number)
+            self.session.add(state)
+        return state
+
+    def counters(self) -> dict[int, CounterState]:
+        return {c.number: c for c in self.session.scalars(select(CounterState))}
+
+    def ticket_ids(self, ids) -> dict[int, Ticket]:
+        ids = [i for i in ids if i is not None]
+        if not ids:
+            return {}
+        return {t.id: t for t in self.session.scalars(select(Ticket).where(tables.tickets.c.id.in_(ids)))}
+
+    # --- the visit log --------------------------------------------------------------------
+    def last_seq_of_log(self) -> int:
+        return self.session.execute(select(func.max(tables.events.c.id))).scalar() or 0
+
+    def recent_calls(self, limit: int) -> list:
+        e = tables.events.c
+        q = (select(e.id, e.at, e.kind, e.ticket_id, e.counter, e.service, e.data)
+             .where(e.kind.in_(["called", "recalled"])).order_by(e.id.desc()).limit(limit))
+        return list(self.session.execute(q))
+
+    # --- small tables ---------------------------------------------------------------------
+    def service_open_overrides(self) -> dict[str, bool]:
+        return {r.code: r.open for r in self.session.execute(select(tables.service_states))}
+
+    def set_service_open(self, code: str, is_open: bool, at: datetime, by: Optional[str]):
+        row = {"open": is_open, "changed_at": at, "changed_by": by}
+        s = tables.service_states
+        if self.session.execute(select(s.c.code).where(s.c.code == code)).first():
+            self.session.execute(s.update().where(s.c.code == code).values(**row))
+        else:
+            self.session.execute(s.insert().values(code=code, **row))
+
+    def setting(self, key: str, default=None):
+        row = self.session.execute(select(tables.settings.c.value).where(tables.settings.c.key == key)).first()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value):
+        s = tables.settings
+        if self.session.execute(select(s.c.key).where(s.c.key == key)).first():
+            self.session.execute(s.update().where(s.c.key == key).values(value=value))
+        else:
+            self.session.execute(s.insert().values(key=key, value=value))
+
+    def device_faults(self) -> list:
+        d = tables.device_status.c
+        return list(self.session.execute(select(tables.device_status).where(d.fault.is_not(None))
+                                         .order_by(d.at)))
+
+    def set_device_status(self, device: str, kind: str, fault: Optional[str], message: str, at: datetime,
+                          data: dict):
+        d = tables.device_status
+        row = {"kind": kind, "fault": fault, "message": message, "at": at, "data": data}
+        if self.session.execute(select(d.c.device).where(d.c.device == device)).first():
+            self.session.execute(d.update().where(d.c.device == device).values(**row))
+        else:
+            self.session.execute(d.insert().values(device=device, **row))
+
+    def rating_of(self, visit_id: int):
+        r = tables.ratings.c
+        return self.session.execute(select(tables.ratings).where(r.visit_id == visit_id)).first()
+
+    def add_rating(self, **row):
+        self.session.execute(tables.ratings.insert().values(**row))

@@ -1,0 +1,294 @@
+"""What can be done to the hall's queue: the service layer between the adapters (HTTP, Socket.IO, CLI) and the
+engine. Each operation opens one unit of work, loads what it needs, lets the domain objects change themselves,
+and commits; the events they recorded go out to the screens after the commit.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import timedelta
+from typing import Optional
+
+from .config import Config
+from .domain import estimate
+from .domain.calling import choose_next
+from .domain.errors import Closed, Conflict, Exhausted, Forbidden, InvalidTransition, NotFound, QueueEmpty, QueueError
+from .domain.hours import issuing_state
+from .domain.model import CALLED, CLOSED, OPEN, Event, Ticket, format_number
+from .db.uow import UnitOfWork
+from . import views
+
+CHANNELS = ("kiosk", "counter", "web", "appointment", "phone")
+
+
+class Hall:
+    def __init__(self, cfg: Config, db, clock, publish=None):
+        self.cfg, self.db, self.clock = cfg, db, clock
+        self.publish = publish
+        self.services = cfg.services
+        self.unit_of = cfg.unit_of
+        self.counter_conf = cfg.counter_by_number
+        self.counters_of = {code: [c.number for c in cfg.counters if code in c.services] for code in self.services}
+        self._service_s: dict[str, tuple[float, float]] = {}  # service → (mean seconds, when computed)
+
+    def uow(self, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.db, on_commit=lambda events, uow: views.messages(self, events, uow),
+                          publish=self.publish, write=write)
+
+    # --- look-ups ---------------------------------------------------------------------------------
+    def service(self, code) -> "object":
+        if not isinstance(code, str) or code not in self.services:
+            raise QueueError(f"unknown service '{code}'", field="service")
+        return self.services[code]
+
+    def counter_config(self, number) -> "object":
+        if number not in self.counter_conf:
+            raise NotFound(f"there is no counter {number}", counter=number)
+        return self.counter_conf[number]
+
+    def service_open(self, uow: UnitOfWork, code: str) -> bool:
+        return uow.repo.service_open_overrides().get(code, self.services[code].open)
+
+    def mean_service_s(self, uow: UnitOfWork, code: str) -> float:
+        cached = self._service_s.get(code)
+        if cached and time.monotonic() - cached[1] < 30:
+            return cached[0]
+        recent = uow.repo.recent_service_times(code, self.cfg.server.estimate_window)
+        mean = estimate.mean_service_s(recent, self.services[code].avg_service_min * 60)
+        self._service_s[code] = (mean, time.monotonic())
+        return mean
+
+    def open_counters(self, uow: UnitOfWork, code: str, states=None) -> int:
+        states = states if states is not None else uow.repo.counters()
+        serving = self.counters_of[code]
+        n = sum(1 for c in serving if c in states and states[c].state == OPEN)
+        return n or len(serving)
+
+    def estimate_wait(self, uow: UnitOfWork, code: str, ahead: int, states=None) -> int:
+        return estimate.estimated_wait_s(ahead, self.mean_service_s(uow, code), self.open_counters(uow, code, states))
+
+    # --- tickets ----------------------------------------------------------------------------------
+    def issue_ticket(self, service: str, priority: Optional[str] = None, channel: str = "kiosk") -> dict:
+        svc = self.service(service)
+        categories = {c.code for c in self.cfg.priorities.categories}
+        if priority is not None and priority not in categories:
+            raise QueueError(f"unknown priority category '{priority}' (known: {', '.join(sorted(categories))})",
+                             field="priority")
+        if channel not in CHANNELS:
+            raise QueueError(f"unknown channel '{channel}' (known: {', '.join(CHANNELS)})", field="channel")
+        now = self.clock.now()
+        is_open, reason = issuing_state(self.cfg.hours, self.clock.local(now))
+        if not is_open:
+            raise Closed(reason)
+        day = self.clock.local(now).date()
+        with self.uow() as uow:
+            if not self.service_open(uow, service):
+                raise Closed(f"Lĩnh vực '{svc.name}' đang tạm ngừng tiếp nhận", service=service)
+            seq = uow.repo.last_seq(day, service) + 1
+            n = svc.start + seq - 1
+            if n > svc.end:
+                raise Exhausted(f"Lĩnh vực '{svc.name}' đã hết số thứ tự hôm nay ({svc.end})", service=service)
+            number = format_number(svc.prefix, n, max(3, len(str(svc.end))))
+            ticket = Ticket(secrets.token_urlsafe(12), day, service, seq, number, now, channel, priority)
+            uow.repo.add(ticket)
+            uow.flush()
+            ahead = uow.repo.people_ahead(ticket)
+            wait = self.estimate_wait(uow, service, ahead)
+            ticket.issued(ahead, wait)
+            uow.commit()
+            return views.ticket(self, ticket, ahead, wait)
+
+    def ticket_status(self, token: str) -> dict:
+        with self.uow(write=False) as uow:
+            ticket = self._ticket(uow, token)
+            ahead = uow.repo.people_ahead(ticket) if ticket.state == "waiting" else 0
+            wait = self.estimate_wait(uow, ticket.service, ahead) if ticket.state == "waiting" else 0
+            return views.ticket(self, ticket, ahead, wait, visits=uow.repo.visits_of(ticket.id))
+
+    def cancel(self, token: str, reason: str = "") -> dict:
+        with self.uow() as uow:
+            ticket = self._ticket(uow, token)
+            visit = None
+            if ticket.counter is not None and ticket.state in (CALLED, "serving"):
+                counter = uow.repo.counter(ticket.counter)
+                visit = uow.repo.visit(counter.visit_id)
+                counter.released(visit, self.clock.now(), finished=False)
+            ticket.cancel(self.clock.now(), reason, visit)
+            uow.commit()
+            return views.ticket(self, ticket, 0, 0)
+
+    def come_back(self, token: str) -> dict:
+        with self.uow() as uow:
+            ticket = self._ticket(uow, token)
+            ticket.come_back(self.clock.now())
+            uow.commit()
+            ahead = uow.repo.people_ahead(ticket)
+            return views.ticket(self, ticket, ahead, 0)
+
+    def _ticket(self, uow: UnitOfWork, token) -> Ticket:
+        ticket = uow.repo.ticket_by_token(token) if isinstance(token, str) else None
+        if ticket is None:
+            raise NotFound("no such ticket", ticket=token)
+        return ticket
+
+    # --- counters ---------------------------------------------------------------------------------
+    def _counter(self, uow: UnitOfWork, number: int, calling: bool = True):
+        self.counter_config(number)
+        counter = uow.repo.counter(number)
+        if calling:
+            counter.require_calling()
+        return counter
+
+    def _current(self, uow: UnitOfWork, counter):
+        if counter.ticket_id is None:
+            raise InvalidTransition(f"counter {counter.number} has no ticket at the moment: call one first",
+                                    counter=counter.number)
+        return uow.repo.ticket(counter.ticket_id), uow.repo.visit(counter.visit_id)
+
+    def _call(self, uow: UnitOfWork, counter, ticket: Ticket, clerk: Optional[str], streak: int) -> dict:
+        now = self.clock.now()
+        visit = ticket.call(counter.number, clerk, now)
+        uow.repo.add(visit)
+        uow.flush()
+        counter.took(ticket, visit, streak)
+        ticket.called(visit, now)
+        uow.commit()
+        return views.ticket(self, ticket, 0, 0)
+
+    def call_next(self, number: int, clerk: Optional[str] = None) -> dict:
+        conf = self.counter_config(number)
+        with self.uow() as uow:
+            counter = self._counter(uow, number)
+            counter.require_free()
+            heads = uow.repo.heads(self.clock.today(), conf.services, number)
+            head, streak = choose_next(conf.services, heads, counter.priority_streak, self.cfg.priorities.ratio)
+            if head is None:
+                raise QueueEmpty(f"nobody is waiting for counter {number}", counter=number)
+            return self._call(uow, counter, uow.repo.ticket(head.ticket_id), clerk, streak)
+
+    def call_ticket(self, number: int, clerk: Optional[str], ticket_number: str) -> dict:
+        conf = self.counter_config(number)
+        if not isinstance(ticket_number, str) or not ticket_number.strip():
+            raise QueueError("give the ticket number to call, e.g. \"A015\"", field="ticket")
+        with self.uow() as uow:
+            counter = self._counter(uow, number)
+            counter.require_free()
+            ticket = uow.repo.ticket_by_number(self.clock.today(), ticket_number.strip().upper())
+            if ticket is None:
+                raise NotFound(f"no ticket {ticket_number} today", ticket=ticket_number)
+            if ticket.service not in conf.services and ticket.target_counter != number:
+                raise Forbidden(f"counter {number} does not serve ticket {ticket.number}'s service", ticket=ticket.number)
+            streak = counter.priority_streak + 1 if ticket.is_priority else 0
+            return self._call(uow, counter, ticket, clerk, streak)
+
+    def _act(self, number: int, action) -> dict:
+        with self.uow() as uow:
+            counter = self._counter(uow, number, calling=False)
+            if counter.state == CLOSED:
+                raise Closed(f"counter {number} is closed: sign in first", counter=number)
+            ticket, visit = self._current(uow, counter)
+            action(uow, counter, ticket, visit, self.clock.now())
+            uow.commit()
+            return views.ticket(self, ticket, 0, 0)
+
+    def recall(self, number: int) -> dict:
+        return self._act(number, lambda uow, c, t, v, now: t.recall(v, now))
+
+    def start(self, number: int) -> dict:
+        return self._act(number, lambda uow, c, t, v, now: t.start(v, now))
+
+    def finish(self, number: int, note: str = "") -> dict:
+        def finish(uow, counter, ticket, visit, now):
+            ticket.finish(visit, now, note)
+            counter.released(visit, now, finished=True)
+        return self._act(number, finish)
+
+    def no_show(self, number: int) -> dict:
+        grace = timedelta(minutes=self.cfg.server.no_show_grace_min)
+
+        def no_show(uow, counter, ticket, visit, now):
+            ticket.no_show(visit, now, grace)
+            counter.released(visit, now, finished=False)
+        return self._act(number, no_show)
+
+    def transfer(self, number: int, service: Optional[str] = None, counter: Optional[int] = None,
+                 unit: Optional[str] = None, note: str = "") -> dict:
+        service, counter = self._transfer_target(service, counter, unit)
+
+        def transfer(uow, at, ticket, visit, now):
+            if counter == at.number and service == ticket.service:
+                raise InvalidTransition("the ticket is already here: transfer it to another service or counter")
+            served = visit.started_at is not None
+            ticket.transfer(visit, now, service, counter, note)
+            at.released(visit, now, finished=served)
+        return self._act(number, transfer)
+
+    def _transfer_target(self, service, counter, unit) -> tuple[str, Optional[int]]:
+        if counter is not None:
+            if not isinstance(counter, int) or counter not in self.counter_conf:
+                raise QueueError(f"there is no counter {counter}", field="counter")
+            served = self.counter_conf[counter].services
+            if service is not None and service not in served:
+                raise QueueError(f"counter {counter} does not serve '{service}'", field="service")
+            return service or served[0], counter
+        if service is not None:
+            self.service(service)
+            return service, None
+        if unit is not None:
+            units = self.cfg.unit_by_code
+            if unit not in units:
+                raise QueueError(f"unknown unit '{unit}'", field="unit")
+            return units[unit].services[0].code, None
+        raise QueueError("say where to transfer: a service, a unit or a counter", field="service")
+
+    def pause(self, number: int, reason: str) -> dict:
+        if not isinstance(reason, str):
+            raise QueueError("a pause needs a reason (text)", field="reason")
+        return self._counter_change(number, lambda c, now: c.pause(reason, now))
+
+    def resume(self, number: int) -> dict:
+        return self._counter_change(number, lambda c, now: c.resume(now))
+
+    def sign_in(self, number: int, clerk: str, force: bool = False) -> dict:
+        def sign_in(counter, now):
+            if counter.state != CLOSED and counter.clerk not in (None, clerk) and not force:
+                raise Conflict(f"counter {number} is taken by {counter.clerk}", counter=number)
+            counter.open(clerk, now)
+        return self._counter_change(number, sign_in, calling=False)
+
+    def sign_out(self, number: int) -> dict:
+        def sign_out(counter, now):
+            counter.require_free()
+            if counter.state != CLOSED:
+                counter.close(now)
+        return self._counter_change(number, sign_out, calling=False)
+
+    def _counter_change(self, number: int, change, calling: bool = False) -> dict:
+        with self.uow() as uow:
+            counter = self._counter(uow, number, calling=calling)
+            change(counter, self.clock.now())
+            uow.commit()
+            return views.counter(self, counter, None)
+
+    # --- end of day -------------------------------------------------------------------------------
+    def close_day(self) -> int:
+        """Cancel what is still open from earlier days; counters let go of them. Returns how many."""
+        with self.uow() as uow:
+            stale = uow.repo.open_tickets_before(self.clock.today())
+            now = self.clock.now()
+            for counter in uow.repo.counters().values():
+                if counter.ticket_id in {t.id for t in stale}:
+                    counter.released(uow.repo.visit(counter.visit_id), now, finished=False)
+            for ticket in stale:
+                if ticket.state == "no_show":
+                    ticket.grace_until = None
+                    continue
+                ticket.cancel(now, "day_closed", uow.repo.visit(None))
+            uow.commit()
+            return len(stale)
+
+    def record(self, event: Event) -> None:
+        """Store a hall-level event (announcement, device fault …) on its own."""
+        with self.uow() as uow:
+            uow.add_event(event)
+            uow.commit()

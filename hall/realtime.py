@@ -1,0 +1,132 @@
+"""The way out to the screens: Socket.IO namespaces, who may join them, and the one `publish` the hall uses.
+
+Namespaces (docs/protocol.md):
+- /display, /counter, /kiosk, /supervisor — the hall stream: a `snapshot` on connect, then every event of the visit
+  log by its type (`issued`, `called`, …), each with its `seq`; a gap in seq means: send `resync`.
+- /pad — one room per counter: `rate` when the counter finishes a visit, `rated`, and `idle` when a new call starts.
+- /ticket — a citizen's phone following one ticket: `ticket` with its state, `queue` when its line moves.
+"""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_socketio import SocketIO, emit, join_room
+
+from . import accounts, views
+
+socketio = SocketIO()
+
+HALL_STREAM = ("/display", "/counter", "/kiosk", "/supervisor")
+ALLOWED = {"/display": {"display", "user"}, "/counter": {"user"}, "/kiosk": {"kiosk", "user"},
+           "/supervisor": {"user"}, "/pad": {"pad", "user"}}
+
+
+def room(kind: str, key) -> str:
+    """The one room-naming function: counter-3, ticket-<token>, service-TP-LLTP, kiosk-kiosk-1."""
+    return f"{kind}-{key}"
+
+
+def publish(messages: list[dict]) -> None:
+    """Send one commit's messages to every screen that cares, in sequence order."""
+    for msg in messages:
+        for ns in HALL_STREAM:
+            socketio.emit(msg["type"], msg, namespace=ns)
+        ticket = msg.get("ticket")
+        if ticket:
+            socketio.emit("ticket", msg, namespace="/ticket", to=room("ticket", ticket["id"]))
+        for q in msg.get("queue", []):
+            socketio.emit("queue", {"seq": msg["seq"], **q}, namespace="/ticket", to=room("service", q["service"]))
+        counter = msg.get("counter")
+        if counter is not None and msg["type"] in ("finished", "transferred", "called", "rated", "signed_out"):
+            socketio.emit(*_pad_message(msg), namespace="/pad", to=room("counter", counter))
+
+
+def _pad_message(msg: dict) -> tuple[str, dict]:
+    if msg["type"] in ("finished", "transferred") and msg.get("data", {}).get("served", True):
+        return "rate", {"seq": msg["seq"], "counter": msg["counter"], "visit_id": msg.get("visit_id"),
+                        "number": msg["ticket"]["number"], "unit_name": msg["ticket"]["unit_name"],
+                        "service_name": msg["ticket"]["service_name"]}
+    if msg["type"] == "rated":
+        return "rated", {"seq": msg["seq"], "counter": msg["counter"], "value": msg["data"]["value"]}
+    return "idle", {"seq": msg["seq"], "counter": msg["counter"]}
+
+
+def _hall():
+    return current_app.extensions["motcua.hall"]
+
+
+def _principal(auth) -> dict | None:
+    token = (auth or {}).get("token") if isinstance(auth, dict) else None
+    token = token or request.args.get("token")
+    return accounts.resolve(_hall(), token)
+
+
+def _snapshot() -> dict:
+    hall = _hall()
+    with hall.uow(write=False) as uow:
+        return views.snapshot(hall, uow)
+
+
+def _hall_stream(namespace: str):
+    @socketio.on("connect", namespace=namespace)
+    def connect(auth=None):
+        who = _principal(auth)
+        if who is None or who["kind"] not in ALLOWED[namespace]:
+            raise ConnectionRefusedError("a valid device or sign-in token is needed")
+        if who["kind"] == "user" and who.get("counter"):
+            join_room(room("counter", who["counter"]))
+        emit("snapshot", _snapshot())
+
+    @socketio.on("resync", namespace=namespace)
+    def resync(_data=None):
+        emit("snapshot", _snapshot())
+
+
+for _ns in HALL_STREAM:
+    _hall_stream(_ns)
+
+
+def _pad_state(counter: int) -> dict:
+    hall = _hall()
+    with hall.uow(write=False) as uow:
+        state = uow.repo.counter(counter)
+        pending = None
+        if state.last_visit_id and not uow.repo.rating_of(state.last_visit_id) and state.last_finished_at:
+            age = (hall.clock.now() - state.last_finished_at).total_seconds()
+            if age < hall.cfg.ratings.timeout_s:
+                pending = {"visit_id": state.last_visit_id}
+        uow.session.expunge_all()
+    return {"counter": counter, "label": views.counter_label(hall, counter), "pending": pending,
+            "levels": [lvl.model_dump() for lvl in hall.cfg.ratings.levels],
+            "criteria": [c.model_dump() for c in hall.cfg.ratings.criteria],
+            "ask_criteria_at_most": hall.cfg.ratings.ask_criteria_at_most, "timeout_s": hall.cfg.ratings.timeout_s}
+
+
+@socketio.on("connect", namespace="/pad")
+def pad_connect(auth=None):
+    who = _principal(auth)
+    if who is None or who["kind"] not in ALLOWED["/pad"] or who.get("counter") is None:
+        raise ConnectionRefusedError("a pad token (or a clerk's sign-in) is needed")
+    join_room(room("counter", who["counter"]))
+    emit("snapshot", _pad_state(who["counter"]))
+
+
+@socketio.on("connect", namespace="/ticket")
+def ticket_connect(auth=None):
+    token = (auth or {}).get("ticket") if isinstance(auth, dict) else request.args.get("ticket")
+    hall = _hall()
+    try:
+        status = hall.ticket_status(token)
+    except Exception:
+        raise ConnectionRefusedError("no such ticket")
+    join_room(room("ticket", status["id"]))
+    join_room(room("service", status["service"]))
+    emit("snapshot", status)
+
+
+@socketio.on("status", namespace="/ticket")
+def ticket_status(data=None):
+    token = (data or {}).get("ticket") if isinstance(data, dict) else None
+    try:
+        emit("snapshot", _hall().ticket_status(token))
+    except Exception:
+        emit("error", {"error": "no such ticket"})

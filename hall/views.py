@@ -1,0 +1,152 @@
+"""The JSON shapes the hall shows the world: tickets, counters, the hall snapshot, and realtime messages.
+
+One payload shape per thing, used by the HTTP API and the Socket.IO messages alike (docs/protocol.md).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .domain.hours import issuing_state
+from .domain.model import WAITING, CounterState
+
+
+def ticket(hall, t, ahead: int, wait: int, visits=None) -> dict:
+    svc, unit = hall.services[t.service], hall.unit_of[t.service]
+    cats = {c.code: c.name for c in hall.cfg.priorities.categories}
+    out = {
+        "id": t.token, "number": t.number, "service": t.service, "service_name": svc.name,
+        "unit": unit.code, "unit_name": unit.name, "priority": t.priority,
+        "priority_name": cats.get(t.priority) if t.priority else None, "channel": t.channel, "state": t.state,
+        "people_ahead": ahead if t.state == WAITING else 0,
+        "estimated_wait_s": wait if t.state == WAITING else 0,
+        "issued_at": hall.clock.iso(t.issued_at), "called_at": hall.clock.iso(t.called_at),
+        "finished_at": hall.clock.iso(t.finished_at), "grace_until": hall.clock.iso(t.grace_until),
+        "counter": t.counter, "counter_label": counter_label(hall, t.counter),
+        "transferred_to_counter": t.target_counter,
+        "counters": [{"number": n, "label": counter_label(hall, n)}
+                     for n in ([t.target_counter] if t.target_counter else hall.counters_of[t.service])],
+        "status_url": f"{hall.cfg.centre.public_url.rstrip('/')}/t/{t.token}",
+    }
+    if visits is not None:
+        out["visits"] = [{"nth": v.nth, "service": v.service, "counter": v.counter,
+                          "called_at": hall.clock.iso(v.called_at), "started_at": hall.clock.iso(v.started_at),
+                          "ended_at": hall.clock.iso(v.ended_at), "outcome": v.outcome} for v in visits]
+    return out
+
+
+def counter_label(hall, number: Optional[int]) -> Optional[str]:
+    if number is None:
+        return None
+    conf = hall.counter_conf.get(number)
+    return (conf.label if conf and conf.label else f"Quầy {number}")
+
+
+def counter(hall, c, t) -> dict:
+    conf = hall.counter_conf[c.number]
+    unit = hall.cfg.unit_by_code[conf.unit]
+    return {
+        "number": c.number, "label": counter_label(hall, c.number), "unit": unit.code, "unit_name": unit.name,
+        "services": list(conf.services), "zone": conf.zone, "state": c.state, "clerk": c.clerk,
+        "pause_reason": c.pause_reason, "since": hall.clock.iso(c.changed_at),
+        "ticket": None if t is None else {"id": t.token, "number": t.number, "service": t.service,
+                                          "state": t.state, "priority": t.priority,
+                                          "called_at": hall.clock.iso(t.called_at)},
+        "last_visit_id": c.last_visit_id,
+    }
+
+
+def queues(hall, uow, codes=None, states=None) -> list[dict]:
+    """Waiting count, the wait a new ticket would have, the longest wait now, and open/closed per service."""
+    codes = list(hall.services) if codes is None else [c for c in codes if c in hall.services]
+    counts = uow.repo.waiting_counts(hall.clock.today(), codes)
+    states = states if states is not None else uow.repo.counters()
+    overrides = uow.repo.service_open_overrides()
+    now = hall.clock.now()
+    out = []
+    for code in codes:
+        waiting, earliest = counts.get(code, (0, None))
+        out.append({"service": code, "unit": hall.unit_of[code].code, "waiting": waiting,
+                    "estimated_wait_s": hall.estimate_wait(uow, code, waiting, states),
+                    "longest_wait_s": int((now - earliest).total_seconds()) if earliest else 0,
+                    "open": overrides.get(code, hall.services[code].open)})
+    return out
+
+
+def messages(hall, events, uow) -> list[dict]:
+    """Realtime messages for the events of one commit, with fresh queue figures for the services touched."""
+    touched = set()
+    for e in events:
+        if e.service:
+            touched.add(e.service)
+        for key in ("to_service", "from_service"):
+            if e.data.get(key):
+                touched.add(e.data[key])
+    figures = queues(hall, uow, sorted(touched)) if touched else []
+    out = []
+    for e in events:
+        t = uow.repo.ticket(e.ticket_id) if e.ticket_id else None
+        msg = {"seq": e.seq, "type": e.kind, "at": hall.clock.iso(e.at), "counter": e.counter, "visit_id": e.visit_id,
+               "counter_label": counter_label(hall, e.counter), "service": e.service,
+               "unit": hall.unit_of[e.service].code if e.service in hall.unit_of else None,
+               "data": e.data, "queue": [f for f in figures if f["service"] in
+                                         {e.service, e.data.get("to_service"), e.data.get("from_service")}]}
+        if t is not None:
+            svc, unit = hall.services[e.service or t.service], hall.unit_of[e.service or t.service]
+            msg["ticket"] = {"id": t.token, "number": t.number, "service": svc.code, "service_name": svc.name,
+                             "unit": unit.code, "unit_name": unit.name, "state": t.state, "priority": t.priority}
+        if e.kind in ("called", "recalled") and t is not None:
+            msg["recall"] = e.kind == "recalled"
+            msg["announce"] = announce_text(hall, t.number, e.counter)
+            msg["screen"] = f"Mời số {t.number} đến quầy {e.counter}"
+        out.append(msg)
+    return out
+
+
+def announce_text(hall, number: str, counter: int) -> str:
+    phrase = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
+    if hall.cfg.devices.displays:
+        phrase = hall.cfg.devices.displays[0].voice.phrase
+    return phrase.format(number=number, counter=counter)
+
+
+def snapshot(hall, uow) -> dict:
+    states = uow.repo.counters()
+    tickets = uow.repo.ticket_ids(c.ticket_id for c in states.values())
+    counters = []
+    for conf in hall.cfg.counters:
+        c = states.get(conf.number)
+        if c is None:
+            c = CounterState(conf.number)
+        counters.append(counter(hall, c, tickets.get(c.ticket_id)))
+    is_open, reason = issuing_state(hall.cfg.hours, hall.clock.local())
+    recent = []
+    for row in uow.repo.recent_calls(12):
+        t = uow.repo.ticket(row.ticket_id)
+        recent.append({"seq": row.id, "number": t.number if t else row.data.get("number"), "counter": row.counter,
+                       "counter_label": counter_label(hall, row.counter), "service": row.service,
+                       "unit": hall.unit_of[row.service].code if row.service in hall.unit_of else None,
+                       "at": hall.clock.iso(row.at), "recall": row.kind == "recalled"})
+    faults = [{"device": f.device, "kind": f.kind, "fault": f.fault, "message": f.message,
+               "at": hall.clock.iso(f.at)} for f in uow.repo.device_faults()]
+    return {"seq": uow.repo.last_seq_of_log(), "at": hall.clock.iso(hall.clock.now()),
+            "centre": hall.cfg.centre.name, "issuing": is_open, "closed_reason": reason,
+            "announcement": uow.repo.setting("announcement", hall.cfg.centre.announcement),
+            "counters": counters, "queues": queues(hall, uow, states=states), "recent_calls": recent,
+            "faults": faults}
+
+
+def services(hall, uow) -> dict:
+    figures = {f["service"]: f for f in queues(hall, uow)}
+    is_open, reason = issuing_state(hall.cfg.hours, hall.clock.local())
+    units = []
+    for u in hall.cfg.units:
+        svcs = [{"code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix,
+                 "target_wait_min": s.target_wait_min, **{k: figures[s.code][k] for k in
+                 ("waiting", "estimated_wait_s", "longest_wait_s", "open")},
+                 "counters": hall.counters_of[s.code]} for s in u.services]
+        units.append({"code": u.code, "name": u.name, "name_en": u.name_en, "short_name": u.short_name,
+                      "color": u.color, "icon": u.icon, "waiting": sum(s["waiting"] for s in svcs),
+                      "open": any(s["open"] for s in svcs), "services": svcs})
+    return {"issuing": is_open, "closed_reason": reason, "units": units,
+            "priorities": [{"code": c.code, "name": c.name, "name_en": c.name_en}
+                           for c in hall.cfg.priorities.categories]}
