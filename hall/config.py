@@ -48,6 +48,14 @@ class Session(Model):
     start: time
     end: time
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _sexagesimal(cls, value):
+        """YAML 1.1 reads an unquoted 13:30 as the number 810 (minutes); read it back as 13:30, not 00:13:30."""
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            return time(*divmod(value, 60))
+        return value
+
 
 class Hours(Model):
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = WEEKDAYS[:5]
