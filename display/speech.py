@@ -58,8 +58,9 @@ class Call:
     def from_event(cls, event: dict) -> "Call":
         if not isinstance(event, dict):
             raise ValueError(f"a called event must be a mapping, got {type(event).__name__}")
-        if event.get("type", "called") != "called":
-            raise ValueError(f"not a called event: type {event.get('type')!r}")
+        kind = event.get("type", "called")
+        if kind not in ("called", "recalled"):
+            raise ValueError(f"not a called event: type {kind!r}")
         ticket = event.get("ticket")
         if not isinstance(ticket, dict) or not ticket.get("number"):
             raise ValueError("called event: ticket.number is missing")
@@ -68,7 +69,7 @@ class Call:
             raise ValueError(f"called event: counter must be a whole number ≥ 1, got {counter!r}")
         split_ticket(ticket["number"])                     # a clear error for a malformed number
         return cls(number=nfc(str(ticket["number"])).strip().upper(), counter=counter,
-                   recall=bool(event.get("recall", False)), seq=event.get("seq"),
+                   recall=kind == "recalled" or bool(event.get("recall", False)), seq=event.get("seq"),
                    counter_label=nfc(event.get("counter_label") or ""),
                    service_name=nfc(ticket.get("service_name") or ""),
                    unit_name=nfc(ticket.get("unit_name") or ""), at=event.get("at") or "")
