@@ -1,0 +1,235 @@
+"""Shared fixtures: the bundled config, an app on a fresh SQLite file with a fixed clock, signed-in clerks,
+real PostgreSQL/Redis when present, and a real hall server process on 127.0.0.1.
+
+Services: on a laptop without PostgreSQL or Redis the tests that need them skip and say why; under CI (CI=true)
+a missing service fails the run instead.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+from hall import accounts  # noqa: E402
+from hall.app import create_app  # noqa: E402
+from hall.clock import FixedClock  # noqa: E402
+from hall.config import load_config, parse_config  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("MOTCUA_TEST_REDIS", "redis://127.0.0.1:6379/0")
+OPEN_TIME = datetime(2026, 11, 26, 9, 0)  # a Thursday morning: the hall is open
+
+
+def need(service: str, reason: str):
+    """Skip with the reason on a laptop; fail under CI, where the service must be there."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{service} is required under CI: {reason}")
+    pytest.skip(f"{service} not available: {reason}")
+
+
+@pytest.fixture(scope="session")
+def cfg():
+    return load_config(str(ROOT / "config.yaml"))
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(OPEN_TIME)
+
+
+@pytest.fixture
+def app(cfg, clock, tmp_path):
+    return create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=f"sqlite:///{tmp_path / 'hall.db'}",
+                      clock=clock, testing=True)
+
+
+@pytest.fixture
+def hall(app):
+    return app.extensions["motcua.hall"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def kiosk(cfg):
+    """Authorization headers of the first kiosk."""
+    return {"Authorization": f"Bearer {cfg.devices.kiosks[0].token}"}
+
+
+def service_at(cfg, counter: int) -> str:
+    return next(c for c in cfg.counters if c.number == counter).services[0]
+
+
+@pytest.fixture
+def sign_in(hall, client):
+    """sign_in(counter, role='clerk') → Authorization headers of a clerk signed in to that counter."""
+    made = {}
+
+    def sign_in(counter=None, role="clerk", username=None):
+        username = username or f"{role}{counter or ''}"
+        if username not in made:
+            accounts.add_user(hall, username, "matkhau123", role, f"Cán bộ {username}")
+            made[username] = True
+        out = accounts.login(hall, username, "matkhau123", counter)
+        return {"Authorization": f"Bearer {out['token']}"}
+
+    return sign_in
+
+
+# --- real services -------------------------------------------------------------------------
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    if not _reachable("127.0.0.1", 5432):
+        need("PostgreSQL", "nothing listens on 127.0.0.1:5432")
+    return PG_ADMIN_URL
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    name = f"motcua_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield pg_server.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    if not _reachable("127.0.0.1", 6379):
+        need("Redis", "nothing listens on 127.0.0.1:6379")
+    return REDIS_URL
+
+
+# --- a real hall server process ---------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def open_config(tmp_path: Path, **changes) -> Path:
+    """The bundled config, always open (hours not enforced) so live tests pass at any hour, written to tmp_path."""
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["hours"]["enforce"] = False
+    raw["catalogue"] = str(ROOT / raw.get("catalogue", "procedures.yaml"))
+    raw.setdefault("storage", {})["data_dir"] = str(tmp_path / "data")
+    for path, value in changes.items():
+        node = raw
+        keys = path.split(".")
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+    out = tmp_path / "config.yaml"
+    text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    parse_config(text, str(out))  # still valid
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+class LiveServer:
+    """`motcua serve` in its own process on 127.0.0.1; stopped (and waited for) at the end of the test."""
+
+    def __init__(self, config: Path, env: dict | None = None, port: int | None = None):
+        self.config, self.port = config, port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.log = config.parent / f"server-{self.port}.log"
+        self.proc = None
+
+    def start(self, timeout: float = 30.0) -> "LiveServer":
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hall", "serve", "--config", str(self.config), "--host", "127.0.0.1",
+             "--port", str(self.port)], cwd=str(ROOT), env=self.env, stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hall server exited: {self.log.read_text()[-2000:]}")
+            if _reachable("127.0.0.1", self.port):
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"hall server did not start in {timeout}s: {self.log.read_text()[-2000:]}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def add_user(self, username: str, role: str = "clerk", password: str = "matkhau123") -> None:
+        subprocess.run([sys.executable, "-m", "hall", "user", "add", username, "--role", role, "--config",
+                        str(self.config), "--password", password], cwd=str(ROOT), env=self.env, check=True,
+                       capture_output=True)
+
+    def sign_in(self, counter=None, role: str = "clerk", username=None) -> dict:
+        """A user of that role added (once) and signed in: returns the login JSON (token, counter …)."""
+        import requests
+        username = username or f"{role}{counter or ''}"
+        added = getattr(self, "_users", set())
+        if username not in added:
+            self.add_user(username, role)
+            added.add(username)
+            self._users = added
+        r = requests.post(f"{self.url}/api/login", json={"username": username, "password": "matkhau123",
+                                                        "counter": counter}, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def kill(self):
+        """kill -9: no chance to flush or clean up."""
+        self.proc.kill()
+        self.proc.wait(5)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A real hall server on 127.0.0.1 with the bundled config (always open) and a fresh SQLite database."""
+    server = LiveServer(open_config(tmp_path)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    """make_server(env=..., **config_changes) → a started LiveServer; all are stopped at the end."""
+    servers = []
+
+    def make(env=None, config=None, **changes):
+        server = LiveServer(config or open_config(tmp_path, **changes), env=env).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
