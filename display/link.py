@@ -1,0 +1,131 @@
+"""The link from a screen (wall display, kiosk, rating pad) to the hall server over Socket.IO.
+
+It keeps what the screen needs to stay right without a human: the snapshot on connect, the sequence numbers
+(a gap → ask for `resync`), automatic reconnection after a server restart or a network loss, and how long it has
+been out of touch (`stale`). The screen's drawing loop never blocks on the network: it drains `link.inbox`.
+
+    link = HallLink("http://127.0.0.1:5000", token, "/display").start()
+    for kind, payload in link.drain():      # each frame
+        ...                                  # ("snapshot", {...}) or ("called", {...}) …
+    if link.stale(5): draw "mất kết nối"
+
+Shared by display/, kiosk/ and the pad.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Iterator, Optional
+
+import socketio
+
+log = logging.getLogger("motcua.link")
+
+
+class HallLink:
+    def __init__(self, server: str, token: Optional[str], namespace: str = "/display",
+                 auth: Optional[dict] = None, retry_s: float = 1.0):
+        self.server, self.namespace = server.rstrip("/"), namespace
+        self.auth = auth if auth is not None else {"token": token}
+        self.retry_s = retry_s
+        self.inbox: "queue.Queue[tuple[str, dict]]" = queue.Queue()
+        self.seq: Optional[int] = None
+        self.connected = False
+        self.refused: Optional[str] = None      # the server said no (bad token): reconnecting won't help
+        self.last_contact = time.monotonic()
+        self.disconnected_since: Optional[float] = time.monotonic()
+        self.resyncs = 0
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.sio = socketio.Client(reconnection=True, reconnection_delay=retry_s, reconnection_delay_max=5,
+                                   randomization_factor=0.2, logger=False, engineio_logger=False)
+        ns = namespace
+        self.sio.on("connect", self._on_connect, namespace=ns)
+        self.sio.on("disconnect", self._on_disconnect, namespace=ns)
+        self.sio.on("connect_error", self._on_connect_error, namespace=ns)
+        self.sio.on("snapshot", self._on_snapshot, namespace=ns)
+        self.sio.on("*", self._on_event, namespace=ns)
+
+    # --- life -------------------------------------------------------------------------------
+    def start(self) -> "HallLink":
+        self._thread = threading.Thread(target=self._run, name=f"hall-link{self.namespace}", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        """Connect, and keep trying until stopped: python-socketio reconnects by itself only after a first success."""
+        while not self._stop.is_set():
+            if not self.sio.connected:
+                try:
+                    self.sio.connect(self.server, namespaces=[self.namespace], auth=self.auth,
+                                     transports=["websocket"], wait_timeout=5)
+                except socketio.exceptions.ConnectionError as exc:
+                    log.debug("connect failed: %s", exc)
+            self._stop.wait(self.retry_s)
+
+    def stop(self):
+        self._stop.set()
+        try:
+            self.sio.disconnect()
+        except Exception:  # already gone
+            pass
+        if self._thread:
+            self._thread.join(10)
+
+    # --- what the screen asks -----------------------------------------------------------------
+    def drain(self) -> Iterator[tuple[str, dict]]:
+        while True:
+            try:
+                yield self.inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def stale(self, after_s: float) -> bool:
+        """Out of touch for longer than after_s seconds (or never connected that long)."""
+        return not self.connected and self.disconnected_since is not None and \
+            time.monotonic() - self.disconnected_since > after_s
+
+    def emit(self, event: str, data=None):
+        if self.sio.connected:
+            self.sio.emit(event, data, namespace=self.namespace)
+
+    def resync(self):
+        self.resyncs += 1
+        self.emit("resync")
+
+    # --- handlers (socket thread) -------------------------------------------------------------
+    def _on_connect(self):
+        self.connected, self.disconnected_since, self.refused = True, None, None
+        self.last_contact = time.monotonic()
+
+    def _on_disconnect(self, *_):
+        self.connected = False
+        self.disconnected_since = time.monotonic()
+        self.inbox.put(("disconnected", {}))
+
+    def _on_connect_error(self, data=None):
+        message = data.get("message") if isinstance(data, dict) else data
+        if message and "token" in str(message):
+            self.refused = str(message)
+
+    def _on_snapshot(self, data):
+        self.last_contact = time.monotonic()
+        if isinstance(data, dict) and isinstance(data.get("seq"), int):
+            self.seq = data["seq"]
+        self.inbox.put(("snapshot", data))
+
+    def _on_event(self, event, data):
+        self.last_contact = time.monotonic()
+        seq = data.get("seq") if isinstance(data, dict) else None
+        if isinstance(seq, int) and self.seq is not None and self.namespace != "/pad" \
+                and self.namespace != "/ticket":
+            if seq <= self.seq:
+                return  # already covered by a snapshot
+            if seq != self.seq + 1:
+                log.info("gap in sequence: had %s, got %s — resync", self.seq, seq)
+                self.resync()
+                return
+            self.seq = seq
+        self.inbox.put((event, data))
