@@ -6,9 +6,10 @@ A citizen types without diacritics and in any order, so the search folds both si
     >>> catalogue.search("ly lich")[0].name
     'Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam'
 
-Results come in three tiers: every word found whole in the name; every word the start of a word in the
-name; every word (or its start) anywhere — documents, field, unit, code. Inside a tier, names holding the
-query as a phrase come first, then shorter names.
+Results come in four tiers: every word found whole in the name; every word the start of a word in the
+name; every word found whole anywhere (documents, field, unit, code); every word the start of a word
+anywhere. Inside a tier, entries holding the query as a phrase (in the name, then anywhere) come first,
+then shorter names.
 """
 from __future__ import annotations
 
@@ -80,12 +81,15 @@ class Catalogue:
         self.procedures, self.path = procedures, path
         self._by_code = {p.code: p for p in procedures}
         self._names = [fold(p.name) for p in procedures]
+        self._texts: list[str] = []  # name, documents, field, unit, code: folded, "|" between them
         self._in_name, self._anywhere = WordIndex(), WordIndex()
         for i, p in enumerate(procedures):
             unit, service = config.unit_by_code[p.unit], config.services[p.service]
             self._in_name.add(i, self._names[i].split())
-            others = [*p.documents, service.name, unit.name, unit.short_name, p.code]
-            self._anywhere.add(i, self._names[i].split() + fold(" ".join(others)).split())
+            parts = [self._names[i]] + [fold(t) for t in (*p.documents, service.name, unit.name, unit.short_name,
+                                                          p.code)]
+            self._texts.append(" | ".join(parts))
+            self._anywhere.add(i, [word for part in parts for word in part.split()])
         self._in_name.freeze()
         self._anywhere.freeze()
 
@@ -100,15 +104,19 @@ class Catalogue:
 
     def search(self, query: str, limit: int = 20) -> list[Procedure]:
         words = fold(query).split()
-        if not words:
+        if not words or limit < 1:
             return []
         phrase = " ".join(words)
-        whole = _all([self._in_name.exact(w) for w in words])
-        starts = _all([self._in_name.prefix(w) for w in words]) - whole
-        anywhere = _all([self._anywhere.prefix(w) for w in words]) - whole - starts
+        tiers, taken = [], set()
+        for index, lookup in ((self._in_name, WordIndex.exact), (self._in_name, WordIndex.prefix),
+                              (self._anywhere, WordIndex.exact), (self._anywhere, WordIndex.prefix)):
+            tier = _all([lookup(index, w) for w in words]) - taken
+            tiers.append(tier)
+            taken |= tier
         found: list[Procedure] = []
-        for tier in (whole, starts, anywhere):
-            ranked = sorted(tier, key=lambda i: (phrase not in self._names[i], len(self._names[i]), i))
+        for tier in tiers:
+            ranked = sorted(tier, key=lambda i: (phrase not in self._names[i], phrase not in self._texts[i],
+                                                 len(self._names[i]), i))
             found += [self.procedures[i] for i in ranked[:limit - len(found)]]
             if len(found) >= limit:
                 break
