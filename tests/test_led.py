@@ -207,3 +207,13 @@ def test_led_hall_drives_the_configured_boards(device, tmp_path):
     finally:
         leds.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("serial-")]
+
+
+def test_the_hex_dumps_in_the_docs_are_what_the_boards_get():
+    doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "hardware.md"), encoding="utf-8").read()
+    fmt = FORMATS["motcua"]
+    for frame in [SHOW_A015_AT_3, fmt.frame(3, "show", text="A015"), fmt.frame(3, "clear"),
+                  fmt.frame(3, "brightness", level=7), FORMATS["binary-sum8"].frame(0x12, "show", text="A015")]:
+        assert frame.hex(" ").upper() in doc
+    for key in FrameFormat.__dataclass_fields__:
+        assert f"\n{key}:" in doc, f"frame format key {key} is not in docs/hardware.md"
