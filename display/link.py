@@ -63,6 +63,8 @@ class HallLink:
                                      transports=["websocket"], wait_timeout=5)
                 except socketio.exceptions.ConnectionError as exc:
                     log.debug("connect failed: %s", exc)
+                except ValueError:
+                    pass  # the client is already reconnecting by itself
             self._stop.wait(self.retry_s)
 
     def stop(self):
