@@ -163,7 +163,7 @@ def test_missing_required_key():
 def test_counter_pointing_at_unknown_service():
     text = edit("unit: TP, services: [TP.LLTP]}", "unit: TP, services: [TP.LLTT]}")
     [(key, line, msg)] = problems_of(text)
-    assert (key, line) == ("counters[6].services[0]", line_of(text, "TP.LLTT"))
+    assert (key, line) == ("counters[6].services[0]", line_of(text, "services: [TP.LLTT]"))
     assert "unknown service 'TP.LLTT'" in msg
 
 
