@@ -19,6 +19,7 @@ number is the printer's own enlarged ASCII text (GS !) and the QR code its own (
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ from hall.config import Centre
 from hall.fonts import find_font
 
 HEADER = "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG TỈNH LAI CHÂU"
+FOOTER = "Quét mã QR để theo dõi số thứ tự của Ông/Bà"      # when the centre has no ticket_footer
 REQUIRED = ("number", "service_name", "unit_name", "issued_at", "status_url")
 MARGIN = 8                     # dots kept clear on each side
 FONT_A = (12, 24)              # the printer's Font A cell, in dots
@@ -45,8 +47,9 @@ BOTTOM = 24                    # blank dots under the last block in the picture 
 # --- blocks: what the printer is told, and how it looks -------------------------------------------------------
 @dataclass(frozen=True)
 class Raster:
-    """A 1-bit picture printed with GS v 0, centred."""
+    """A 1-bit picture printed with GS v 0, centred; `text` is what it shows (for tests and logs)."""
     image: Image.Image
+    text: str = ""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -189,10 +192,21 @@ def text_blocks(text: str, size: int, width: int, bold: bool = False, leading: i
         left, top, right, bottom = ink
         if top:
             blocks.append(Gap(top))
-        blocks.append(Raster(strip.crop((left, top, right, bottom))))
+        blocks.append(Raster(without_status_query(strip.crop((left, top, right, bottom))), line))
         if pitch - bottom:
             blocks.append(Gap(pitch - bottom))
     return blocks
+
+
+def without_status_query(image: Image.Image) -> Image.Image:
+    """Printers obey DLE EOT n (10 04 0n) even inside image data; drop the one dot that would spell it."""
+    data = bytearray(Image.eval(image, lambda v: 255 - v).tobytes())   # as sent: 1 = black dot
+    hits = [m.start() + 1 for m in re.finditer(rb"\x10\x04[\x01-\x04]", bytes(data))]
+    if not hits:
+        return image
+    for at in hits:
+        data[at] = 0
+    return Image.eval(Image.frombytes("1", image.size, bytes(data)), lambda v: 255 - v)
 
 
 def rule(width: int) -> list[Block]:
@@ -278,9 +292,7 @@ def render_ticket(ticket: dict, centre: Centre, width: int = 576) -> TicketLayou
         blocks += text_blocks(", ".join(labels), size["body"], width, bold=True)
     blocks += [Gap(4), Native(f"{issued:%d/%m/%Y  %H:%M}")]
     blocks += [Gap(12), QR(t["status_url"], 6 if width == 576 else 5), Gap(8)]
-    blocks += text_blocks("Quét mã để theo dõi số thứ tự", size["small"], width)
-    if centre.ticket_footer:
-        blocks += rule(width) + text_blocks(centre.ticket_footer, size["small"], width)
+    blocks += rule(width) + text_blocks(centre.ticket_footer or FOOTER, size["small"], width)
     return TicketLayout(merge_gaps(blocks), width)
 
 

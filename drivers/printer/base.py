@@ -107,9 +107,13 @@ class TicketPrinter:
     def where(self) -> str:
         return self.kind
 
-    def read_reply(self, device: Escpos) -> bytes:
-        """One status byte, or b"" if none came within the timeout."""
+    def read_reply(self, device: Escpos, wait: float = 0.0) -> bytes:
+        """One status byte, or b"" if none came within the timeout (plus `wait` seconds)."""
         return bytes(device._read())[:1]
+
+    def wire_time(self, size: int) -> float:
+        """Seconds the line needs to carry `size` bytes (a slow serial line is still busy after write returns)."""
+        return 0.0
 
     def drain(self, device: Escpos) -> None:
         """Throw away answers that came back earlier (a DLE EOT sequence can occur inside raster data)."""
@@ -134,22 +138,23 @@ class TicketPrinter:
         code = "timeout" if isinstance(exc, self.timeout_errors) else "disconnected"
         return PrinterFault(code, f"{self.where()}: {first_line(exc) or type(exc).__name__}")
 
-    def query(self, n: int) -> Optional[int]:
+    def query(self, n: int, wait: float = 0.0) -> Optional[int]:
         """Send DLE EOT n; the answer byte, or None if the printer said nothing."""
         device = self.device
         self.drain(device)
         device._raw(DLE_EOT + bytes((n,)))
-        reply = self.read_reply(device)
+        reply = self.read_reply(device, wait)
         return reply[0] if reply else None
 
-    def status(self) -> Optional[PrinterStatus]:
-        """Ask the printer; None if this transport can't. Raises PrinterFault if the printer doesn't answer."""
+    def status(self, wait: float = 0.0) -> Optional[PrinterStatus]:
+        """Ask the printer; None if this transport can't. Raises PrinterFault if the printer doesn't answer
+        within timeout_s (+ `wait`, the time the bytes before the question still need on the line)."""
         if not self.answers_status:
             return None
         try:
-            printer = self.query(1)
+            printer = self.query(1, wait)
             if not valid_reply(printer):
-                raise PrinterFault("offline", f"{self.where()}: no answer to DLE EOT 1 (switched off?)")
+                raise PrinterFault("timeout", f"{self.where()}: no answer to DLE EOT 1 (switched off?)")
             cause = self.query(2) if printer & 0x08 else None
             paper = self.query(4)
         except PrinterFault:
@@ -175,7 +180,7 @@ class TicketPrinter:
             device = self.device
             for start in range(0, len(job), CHUNK):
                 device._raw(job[start:start + CHUNK])
-            after = self.status()
+            after = self.status(wait=self.wire_time(len(job)))
             if after and after.fault() and after.fault().blocking:
                 raise after.fault()
         except Exception as exc:
@@ -191,7 +196,7 @@ class TicketPrinter:
             try:
                 printer.close()
             except Exception:          # closing a device that is already gone
-                pass
+                printer._device = False   # so python-escpos' __del__ does not try again
 
 
 def first_line(exc: BaseException) -> str:

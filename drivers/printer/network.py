@@ -24,7 +24,7 @@ class NetworkPrinter(TicketPrinter):
             raise ValueError("printer.host is required for a network printer (e.g. 192.168.1.50)")
         return Network(host=self.settings.host, port=self.settings.port, timeout=self.settings.timeout_s)
 
-    def read_reply(self, device: Network) -> bytes:
+    def read_reply(self, device: Network, wait: float = 0.0) -> bytes:
         try:
             reply = device.device.recv(1)
         except socket.timeout:

@@ -34,8 +34,16 @@ class SerialPrinter(TicketPrinter):
             printer.device.write_timeout = self.settings.timeout_s   # a stalled printer fails instead of hanging
         return printer
 
-    def read_reply(self, device: Serial) -> bytes:
-        return device.device.read(1)          # escpos' _read() waits for 16 bytes; a status answer is one
+    def read_reply(self, device: Serial, wait: float = 0.0) -> bytes:
+        port = device.device
+        port.timeout = self.settings.timeout_s + wait
+        try:
+            return port.read(1)               # escpos' _read() waits for 16 bytes; a status answer is one
+        finally:
+            port.timeout = self.settings.timeout_s
+
+    def wire_time(self, size: int) -> float:
+        return size * 10 / self.settings.baudrate      # 8N1: ten bits per byte
 
     def drain(self, device: Serial) -> None:
         device.device.reset_input_buffer()

@@ -26,7 +26,7 @@ class UsbPrinter(TicketPrinter):
         return Usb(idVendor=self.settings.vendor_id, idProduct=self.settings.product_id,
                    timeout=int(self.settings.timeout_s * 1000))
 
-    def read_reply(self, device: Usb) -> bytes:
+    def read_reply(self, device: Usb, wait: float = 0.0) -> bytes:
         try:
             return bytes(device._read())[:1]
         except usb.core.USBTimeoutError:
