@@ -188,6 +188,7 @@ class SerialPort(Model):
     baudrate: int = 9600
     address: int = 0
     counters: list[int] = []
+    protocol: str = Field("motcua", description="the frame format (drivers/led.py FORMATS) or keypad byte map")
 
 
 class Devices(Model):
