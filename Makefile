@@ -1,0 +1,52 @@
+# Một Cửa — two commands for a newcomer:
+#   make run    creates .venv, installs everything, starts the whole hall on SQLite with the bundled config.yaml
+#   make test   installs everything and runs every test
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PORT    ?= 5000
+# Debian packages the hall needs: Unicode fonts for Vietnamese, the offline voice, audio tools, a browser for the tests.
+DEBS    := fonts-dejavu-core fonts-noto-core espeak-ng sox chromium imagemagick poppler-utils nodejs npm
+
+.PHONY: run test install system-deps js screenshots clean
+
+run: install
+	$(VENV)/bin/motcua run --port $(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP) system-deps js
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+system-deps:
+	@if command -v dpkg >/dev/null 2>&1; then \
+	  missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi; \
+	else echo "not a Debian system: install fonts (Noto/DejaVu), espeak-ng, sox, chromium and npm yourself"; fi
+
+# The socket.io browser client from npm (package-lock.json), copied into hall/static/vendor — never a CDN.
+js: hall/static/vendor/socket.io.min.js
+
+hall/static/vendor/socket.io.min.js: package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p hall/static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js hall/static/vendor/
+	touch $@
+
+# Copy the screenshots the tests made into docs/screenshots (shown in the README).
+screenshots:
+	$(PY) -m pytest -q tests -k "screenshot or screen" >/dev/null || true
+	$(PY) scripts/pick_screenshots.py
+
+clean:
+	rm -rf $(VENV) node_modules hall/static/vendor out data .pytest_cache
