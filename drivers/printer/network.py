@@ -24,6 +24,14 @@ class NetworkPrinter(TicketPrinter):
             raise ValueError("printer.host is required for a network printer (e.g. 192.168.1.50)")
         return Network(host=self.settings.host, port=self.settings.port, timeout=self.settings.timeout_s)
 
+    @property
+    def device(self) -> Network:
+        fresh = self._escpos is None
+        printer = super().device
+        if fresh:   # small status questions go out at once instead of waiting for the job's ACK (Nagle)
+            printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return printer
+
     def read_reply(self, device: Network, wait: float = 0.0) -> bytes:
         try:
             reply = device.device.recv(1)
