@@ -226,3 +226,12 @@ def test_fault_codes_are_checked():
     with pytest.raises(ValueError, match="no_ink"):
         PrinterFault("no_ink")
     assert PrinterFault("offline", "x").as_dict()["message_vi"] == "Máy in không sẵn sàng"
+
+
+def test_docs_name_every_fault_and_transport():
+    from drivers.printer import KINDS
+    text = (Path(__file__).resolve().parent.parent / "docs" / "printing.md").read_text(encoding="utf-8")
+    for code, (vi, _) in FAULTS.items():
+        assert f"`{code}`" in text and vi in text, code
+    for kind in KINDS:
+        assert f"`{kind}`" in text, kind
