@@ -213,6 +213,16 @@ class Server(Model):
     estimate_window: int = Field(20, ge=1, description="finished visits used for the service rate")
 
 
+class Webhook(Model):
+    """Ratings (and a daily summary) posted to the province's system; see docs/reports.md."""
+    url: str = Field("", description="where ratings are posted; empty = not sent")
+    secret: str = Field("", description="shared secret of the HMAC-SHA256 signature")
+    daily_summary: bool = True
+    timeout_s: float = Field(10, gt=0)
+    retry_min_s: float = Field(5, gt=0)
+    retry_max_s: float = Field(600, gt=0)
+
+
 class Config(Model):
     centre: Centre
     hours: Hours
@@ -223,6 +233,7 @@ class Config(Model):
     devices: Devices = Devices()
     storage: Storage = Storage()
     server: Server = Server()
+    webhook: Webhook = Webhook()
     catalogue: str = Field("procedures.yaml", description="the procedure catalogue, relative to this file")
 
     # --- look-ups used everywhere -------------------------------------------------------

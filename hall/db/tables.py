@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text, TypeDecorator, UniqueConstraint, event)
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData,
+                        String, Table, Text, TypeDecorator, UniqueConstraint, event)
 from sqlalchemy.orm import registry
 
 from ..domain.model import CounterState, Ticket, Visit
@@ -182,3 +182,27 @@ def _on_load(obj, _context):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# --- reports (hall/reports): derived from the visit log, rebuilt from it at any time ---------------------------
+# One row per closed day: that day's ticket and visit facts, derived from the events, as a compressed column store
+# (numpy .npz) so a year's report reads ~250 blobs instead of millions of rows. See docs/reports.md.
+report_days = Table(
+    "report_days", metadata,
+    Column("day", Date, primary_key=True),
+    Column("built_at", UTC, nullable=False),
+    Column("last_event_id", Integer, nullable=False),
+    Column("tickets", Integer, nullable=False),
+    Column("facts", LargeBinary, nullable=False),
+)
+
+# Where each outgoing webhook stream stands: the last visit-log event (ratings) or day (summaries) the receiver
+# accepted. The visit log is the outbox: a rating's `rated` event is written in the rating's own transaction.
+webhook_cursors = Table(
+    "webhook_cursors", metadata,
+    Column("stream", String(32), primary_key=True),
+    Column("position", String(32), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("updated_at", UTC, nullable=False),
+)
