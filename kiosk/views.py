@@ -8,7 +8,7 @@ from __future__ import annotations
 from kiosk import keyboard
 from kiosk.state import KioskState
 from kiosk.text import name_of, say, wait_text
-from kiosk.widgets import (BAR, FAULT, GO, GREY, INK, LOOKUP, MUTED, PAPER, PRIORITY, PRIORITY_INK, WARN, WHITE,
+from kiosk.widgets import (BAR, FAULT, GO, GREY, INK, LOOKUP, MUTED, PAPER, PRIORITY, PRIORITY_INK, TARGET, WARN, WHITE,
                            Frame, Widget, grid, inset, rows)
 
 
@@ -250,7 +250,10 @@ def message_screen(title_key: str, detail: str):
 
 
 def closed_detail(state: KioskState) -> str:
-    return state.closed_text() + ("\n" + say("hours", state.lang, hours=state.hours) if state.hours else "")
+    reason = state.closed_text()
+    if not state.hours or state.hours in reason:
+        return reason
+    return reason + "\n" + say("hours", state.lang, hours=state.hours)
 
 
 def notice(state: KioskState, f: Frame) -> list[Widget]:
