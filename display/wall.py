@@ -90,7 +90,7 @@ class WallDisplay:
         self._key = None
         self.screen: Optional[pygame.Surface] = None
         self.view: Optional[WallView] = None
-        self.frames = self.full_frames = 0
+        self.frames = self.full_frames = self.snapshots = 0
         self.running = False
 
     # --- life ------------------------------------------------------------------------------------------
@@ -146,6 +146,7 @@ class WallDisplay:
     def step(self, now: Optional[float] = None) -> bool:
         """Take in what arrived, and draw; True when a full frame was drawn."""
         for kind, payload in self.link.drain():
+            self.snapshots += kind == "snapshot"
             call = self.state.apply(kind, payload)
             if call is not None and self.announcer is not None:
                 self.announcer.announce(payload)

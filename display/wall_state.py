@@ -218,7 +218,7 @@ class WallState:
     def flash_on(self, now: Optional[float] = None) -> bool:
         """The bright half of the blink (the latest call is shown bright, then plain, every BLINK_S)."""
         now = self.clock() if now is None else now
-        return now < self.flash_until and int((self.flash_until - now) / BLINK_S) % 2 == 0
+        return now < self.flash_until and int((now - self.flash_until + self.flash_s) / BLINK_S) % 2 == 0
 
     def recently_called(self, counter: CounterView, now: Optional[float] = None) -> bool:
         return (self.clock() if now is None else now) - counter.called_at < self.flash_s
@@ -227,7 +227,7 @@ class WallState:
         """Equal keys draw the same picture (apart from the scrolling line): redraw only when it changes."""
         now = self.clock() if now is None else now
         wall = wall or datetime.now()
-        phase = int((self.flash_until - now) / BLINK_S) if now < self.flash_until else -1
+        phase = int((now - self.flash_until + self.flash_s) / BLINK_S) if now < self.flash_until else -1
         glow = tuple(n for n, c in self.counters.items() if now - c.called_at < self.flash_s)
         return self.version, phase, glow, wall.replace(microsecond=0)
 
