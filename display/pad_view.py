@@ -31,8 +31,8 @@ def face(s: pygame.Surface, center, radius: float, color, smile: float) -> None:
         eye = pygame.Rect(0, 0, r * 0.16, r * 0.26)
         eye.center = (cx + side * r * 0.32, cy - r * 0.2)
         pygame.draw.ellipse(s, ink, eye)
-        if smile < 0.2:      # worried brows for the lowest level
-            pygame.draw.line(s, ink, (cx + side * r * 0.18, cy - r * 0.44), (cx + side * r * 0.46, cy - r * 0.52),
+        if smile < 0.2:      # sad brows (inner ends raised) for the lowest level
+            pygame.draw.line(s, ink, (cx + side * r * 0.18, cy - r * 0.54), (cx + side * r * 0.46, cy - r * 0.44),
                              max(2, int(r * 0.07)))
     bend = (smile - 0.5) * 2                     # −1 … 1
     half_w, depth, base = r * 0.42, r * 0.26, cy + r * 0.34 - bend * r * 0.1
