@@ -55,6 +55,8 @@ def serve(config_path, host, port):
     from .daily import start_day_keeper
     app, hall = _hall(config_path)
     start_day_keeper(hall, socketio)
+    from .reports.outbox import start_webhook_worker
+    start_webhook_worker(hall, socketio)
     base = f"http://{host}:{port}"
     click.echo(f"Một Cửa hall server — {hall.cfg.centre.name}\n  database: {_safe(hall.db.url)}\n"
                f"  API:      {base}/api/services   (OpenAPI: {base}/api/openapi.json)\n"
