@@ -43,6 +43,18 @@ def seed_snapshot(cfg: Config) -> dict:
                           "unit_name": units[c.unit].name, "state": "closed", "ticket": None} for c in cfg.counters]}
 
 
+class Inbox(queue.Queue):
+    """The link's inbox, waking the frame loop the moment a message lands (no waiting for the next tick)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ready = threading.Event()
+
+    def _put(self, item):
+        super()._put(item)
+        self.ready.set()
+
+
 class LedFeeder:
     """Feeds hall events to drivers.led.LedHall from its own thread, so a slow serial line never stalls a frame."""
 
@@ -81,6 +93,7 @@ class WallDisplay:
             self.state.apply("snapshot", seed_snapshot(cfg))
         self.tz = ZoneInfo(cfg.centre.timezone) if cfg else None
         self.link = HallLink(server, token, "/display")
+        self.link.inbox = self.inbox = Inbox()
         self.voice_on, self.player, self.cache_dir = voice, player, cache_dir
         self.announcer: Optional[Announcer] = None
         self.leds = LedFeeder(cfg.devices.led_boards) if leds and cfg and cfg.devices.led_boards else None
@@ -132,15 +145,19 @@ class WallDisplay:
             self.leds.close()
         pygame.display.quit()
 
-    def run(self) -> None:
-        clock = pygame.time.Clock()
-        while self.running:
+    def run(self, until: Optional[Callable[[], bool]] = None) -> None:
+        """Frames at `fps`, and one at once when a message arrives; until the window closes (or `until()`)."""
+        frame_s = 1 / self.fps
+        next_at = time.monotonic()
+        while self.running and not (until and until()):
             for event in pygame.event.get():
                 if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and (
                         event.key == pygame.K_ESCAPE or (event.key == pygame.K_q and event.mod & pygame.KMOD_CTRL))):
                     self.running = False
             self.step()
-            clock.tick(self.fps)
+            next_at = max(next_at + frame_s, time.monotonic())
+            if self.inbox.ready.wait(next_at - time.monotonic()):
+                self.inbox.ready.clear()
 
     # --- one frame -------------------------------------------------------------------------------------
     def step(self, now: Optional[float] = None) -> bool:
