@@ -301,7 +301,7 @@ def test_server_down_shows_temporarily_unavailable_and_never_numbers_a_ticket(li
     assert not [w for w in app.widgets if w.action and w.name != "lang"]     # nothing to press but the language
     shot(app, "offline")
     live_server.start()
-    wait(app, lambda a: a.state.screen == "home", seconds=20, what="reconnection")
+    wait(app, lambda a: a.state.screen == "home", seconds=30, what="reconnection")
     assert waiting(live_server, "TP.LLTP") == 0                # no ticket was made while it was away
 
 
