@@ -85,7 +85,8 @@ class Frame:
         return out
 
     def nav(self, lang: str) -> list[Widget]:
-        return self.footer([(say("back", lang), ("back",), WHITE, BAR, 1), (say("home", lang), ("home",), BAR, WHITE, 1)])
+        return self.footer([(say("back", lang), ("back",), WHITE, BAR, 1),
+                            (say("home", lang), ("home",), BAR, WHITE, 1)])
 
 
 def grid(rect: tuple[int, int, int, int], count: int, cols: int, gap: int, rows: Optional[int] = None):
