@@ -39,7 +39,7 @@ def _device(items, key, value, what: str):
         if getattr(item, key) == value:
             return item
     known = ", ".join(str(getattr(i, key)) for i in items) or "none"
-    raise click.BadParameter(f"no {what} {value!r} in config.yaml (devices: {known})")
+    raise click.BadParameter(f"no {what} {value!r} in config.yaml (known: {known})")
 
 
 @click.command("display")
