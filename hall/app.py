@@ -59,9 +59,11 @@ def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = Non
     _json_errors(app)
 
     queue = message_queue or os.environ.get("MOTCUA_MESSAGE_QUEUE") or cfg.server.message_queue or None
+    # Several server processes pass their events through the message queue (docs/deployment.md); the channel
+    # keeps two halls (or two test runs) on one Redis apart.
     realtime.socketio.init_app(app, async_mode=async_mode or os.environ.get("MOTCUA_ASYNC_MODE") or "threading",
-                               message_queue=queue, logger=False, engineio_logger=False,
-                               cors_allowed_origins=[])
+                               message_queue=queue, channel=os.environ.get("MOTCUA_MESSAGE_QUEUE_CHANNEL", "motcua"),
+                               logger=False, engineio_logger=False, cors_allowed_origins=[])
     return app
 
 
