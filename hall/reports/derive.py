@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from math import isnan, nan
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import case, null, select
 
 from ..db import tables
 from .facts import Facts
@@ -35,7 +35,10 @@ def day_events(session, day: date, tz) -> list:
     e = tables.events.c
     start, end = day_bounds(day, tz)
     issued = select(e.ticket_id).where(e.kind == "issued", e.at >= start, e.at < end)
-    return list(session.execute(select(tables.events).where(e.ticket_id.in_(issued)).order_by(e.id)))
+    # only issued (channel) and rated (value) events need their data: skip parsing the JSON of the rest
+    data = case((e.kind.in_(("issued", "rated")), e.data), else_=null()).label("data")
+    columns = [e.id, e.at, e.kind, e.ticket_id, e.visit_id, e.service, e.counter, e.clerk, data]
+    return list(session.execute(select(*columns).where(e.ticket_id.in_(issued)).order_by(e.id)))
 
 
 def counter_events(session, day: date, tz, counter: int) -> list:
