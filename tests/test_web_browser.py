@@ -160,24 +160,28 @@ def test_keyboard_shortcuts(live_server, open_page, cfg):
     def counter():
         return requests.get(f"{live_server.url}/api/counters/7", timeout=5).json()
 
-    page.keyboard.press("n")
+    def press(key):
+        """Press a shortcut once its button is on (keys are ignored while a request is in flight)."""
+        page.wait_for_function(f"!document.querySelector('[data-key={key}]').disabled")
+        page.keyboard.press(key)
+
+    press("n")
     page.wait_for_function(f"document.getElementById('ticket-number').textContent === '{t['number']}'")
-    page.keyboard.press("r")  # the buttons stay off while the request is in flight
-    page.wait_for_function("!document.querySelector('[data-action=start]').disabled")
-    page.keyboard.press("s")
+    press("r")
+    press("s")
     page.wait_for_function("document.getElementById('ticket-state').classList.contains('state-serving')")
     assert counter()["ticket"]["state"] == "serving"
-    page.keyboard.press("f")
+    press("f")
     page.wait_for_function("document.getElementById('ticket-number').textContent === '—'")
     assert ticket(live_server, t["id"])["state"] == "done"
-    page.keyboard.press("p")
+    press("p")
     page.wait_for_selector("#dlg-pause[open]")
     page.keyboard.type("Họp giao ban")
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('counter-state').classList.contains('state-paused')")
     assert counter()["pause_reason"] == "Họp giao ban"
     page.keyboard.press("n")  # next is off while paused: nothing happens
-    page.keyboard.press("u")
+    press("u")
     page.wait_for_function("document.getElementById('counter-state').classList.contains('state-open')")
     assert counter()["state"] == "open"
     recalls = requests.get(f"{live_server.url}/api/state", headers=bearer(live_server.sign_in(role="supervisor")),
@@ -243,6 +247,7 @@ def test_ticket_page_turns_to_your_turn(live_server, open_page, cfg):
     assert page.text_content("#number") == mine["number"]
     page.wait_for_function("document.getElementById('conn').classList.contains('on')")
     assert page.text_content("#ahead") == "1"
+    assert page.text_content("#wait").startswith("khoảng ")
     assert page.is_hidden("#turn")
     shot(page, "ticket-waiting-phone")
     clerk = bearer(live_server.sign_in(7))

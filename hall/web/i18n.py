@@ -61,7 +61,7 @@ def js_strings() -> dict:
                    "device_fault": _("thiết bị báo lỗi"), "device_ok": _("thiết bị hoạt động lại"),
                    "reprint": _("in lại phiếu")},
         "short_states": {"open": _("Mở"), "paused": _("Tạm dừng"), "closed": _("Đóng")},
-        "minutes": _("phút"), "none_waiting": _("Không có người chờ"), "waiting": _("người chờ"),
+        "none_waiting": _("Không có người chờ"), "waiting": _("người chờ"),
         "longest": _("chờ lâu nhất"), "offline": _("Mất kết nối — đang kết nối lại…"),
         "online": _("Đã kết nối"), "error": _("Lỗi"),
         "called_to": _("Mời số {number} đến quầy {counter}"), "signed_out_by": _("Quầy đã được đăng xuất."),

@@ -63,10 +63,6 @@ function clockText(seconds) {
   return h ? `${h}:${pad2(m)}:${pad2(s)}` : `${pad2(m)}:${pad2(s)}`;
 }
 
-function minutesText(seconds) {
-  return `${Math.round((seconds || 0) / 60)} ${T.minutes || "min"}`;
-}
-
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {

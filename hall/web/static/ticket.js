@@ -15,7 +15,7 @@
     $("state").className = "badge state-" + t.state;
     $("figs").hidden = t.state !== "waiting";
     $("ahead").textContent = t.people_ahead;
-    $("wait").textContent = minutesText(t.estimated_wait_s);
+    $("wait").textContent = fmt(notes.about, {n: Math.round((t.estimated_wait_s || 0) / 60)});
     $("turn").hidden = t.state !== "called";
     $("turn-counter").textContent = fmt(notes.turn, {counter: t.counter});
     let note = notes[t.state] || "";
