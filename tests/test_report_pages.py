@@ -162,3 +162,16 @@ def test_motcua_report_on_the_command_line(day, tmp_path):
     assert load_workbook(xlsx).active.cell(row=5, column=1).value == report.rows[0]["label"]
     bad = subprocess.run(args[:5] + ["2026/11/26"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "date like 2026-11-26" in bad.stderr
+
+
+def test_docs_describe_every_grouping_chart_export_and_figure():
+    from hall.reports import export
+    from hall.reports.figures import GROUPINGS
+    from hall.reports.web import CHARTS
+    docs = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
+    for word in list(GROUPINGS) + [f"`{c}`" for c in CHARTS] + [f".{f}" for f in ("csv", "xlsx", "json")]:
+        assert word in docs, word
+    for vi in ("số phiếu cấp", "đã hủy", "thời gian chờ", "chờ trong thời hạn", "kênh", "đã phục vụ", "vắng mặt",
+               "chuyển quầy, lĩnh vực", "thời gian đến quầy", "thời gian phục vụ", "hài lòng", "tỷ lệ đánh giá"):
+        assert vi in docs, vi
+    assert set(export.FORMATS) == {"table", "csv", "xlsx", "json"}
