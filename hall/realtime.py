@@ -94,7 +94,6 @@ def _pad_state(counter: int) -> dict:
             age = (hall.clock.now() - state.last_finished_at).total_seconds()
             if age < hall.cfg.ratings.timeout_s:
                 pending = {"visit_id": state.last_visit_id}
-        uow.session.expunge_all()
     return {"counter": counter, "label": views.counter_label(hall, counter), "pending": pending,
             "levels": [lvl.model_dump() for lvl in hall.cfg.ratings.levels],
             "criteria": [c.model_dump() for c in hall.cfg.ratings.criteria],

@@ -67,5 +67,4 @@ def counter_state(number: int):
         c = uow.repo.counter(number)
         t = uow.repo.ticket(c.ticket_id) if c.ticket_id else None
         out = views.counter(h, c, t)
-        uow.session.expunge_all()
     return jsonify(out)

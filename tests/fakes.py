@@ -1,0 +1,186 @@
+"""An in-memory unit of work with the same repository interface as hall/db, for fast engine tests
+(Cosmic Python's FakeUnitOfWork): the service layer (hall.operations.Hall) runs unchanged on top of it."""
+from __future__ import annotations
+
+import copy
+import itertools
+
+from hall import views
+
+from hall.domain.calling import Head
+from hall.domain.model import WAITING, CounterState
+from hall.operations import Hall
+
+
+class FakeRepository:
+    def __init__(self, store):
+        self.s = store
+
+    def add(self, obj):
+        self.s.pending.append(obj)
+
+    def _assign_ids(self):
+        for obj in self.s.pending:
+            kind = type(obj).__name__
+            if obj.id is None:
+                obj.id = next(self.s.ids[kind])
+            {"Ticket": self.s.tickets, "Visit": self.s.visits}[kind][obj.id] = obj
+        self.s.pending.clear()
+
+    def ticket(self, ticket_id):
+        return self.s.tickets.get(ticket_id)
+
+    def ticket_by_token(self, token):
+        return next((t for t in self.s.tickets.values() if t.token == token), None)
+
+    def ticket_by_number(self, day, number):
+        return next((t for t in self.s.tickets.values() if t.day == day and t.number == number), None)
+
+    def last_seq(self, day, service):
+        return max((t.seq for t in self.s.tickets.values() if t.day == day and t.service == service), default=0)
+
+    def heads(self, day, services, counter):
+        heads = []
+        for service in services:
+            for priority in (True, False):
+                line = [t for t in self.s.tickets.values() if t.day == day and t.state == WAITING
+                        and t.service == service and t.is_priority == priority
+                        and t.target_counter in (None, counter)]
+                if line:
+                    t = min(line, key=lambda t: (t.issued_at, t.seq))
+                    heads.append(Head(t.id, t.service, priority, t.issued_at, t.seq))
+        return heads
+
+    def people_ahead(self, ticket):
+        def ahead(t):
+            earlier = (t.issued_at, t.seq) < (ticket.issued_at, ticket.seq)
+            return (t.is_priority and earlier) if ticket.is_priority else (t.is_priority or earlier)
+        return sum(1 for t in self.s.tickets.values() if t.day == ticket.day and t.state == WAITING
+                   and t.service == ticket.service and t.id != ticket.id and ahead(t))
+
+    def waiting_counts(self, day, services=None):
+        out = {}
+        for t in self.s.tickets.values():
+            if t.day == day and t.state == WAITING and (services is None or t.service in services):
+                n, first = out.get(t.service, (0, None))
+                out[t.service] = (n + 1, min(first, t.issued_at) if first else t.issued_at)
+        return out
+
+    def recent_service_times(self, service, limit):
+        done = sorted((v for v in self.s.visits.values() if v.service == service and v.outcome == "done"
+                       and v.started_at), key=lambda v: v.ended_at, reverse=True)[:limit]
+        return [(v.ended_at - v.started_at).total_seconds() for v in done]
+
+    def open_tickets_before(self, day):
+        return [t for t in self.s.tickets.values() if t.day < day and t.state in
+                ("waiting", "called", "serving", "no_show")]
+
+    def visit(self, visit_id):
+        return self.s.visits.get(visit_id) if visit_id is not None else None
+
+    def visits_of(self, ticket_id):
+        return sorted((v for v in self.s.visits.values() if v.ticket_id == ticket_id), key=lambda v: v.nth)
+
+    def counter(self, number):
+        if number not in self.s.counters:
+            self.s.counters[number] = CounterState(number)
+        return self.s.counters[number]
+
+    def counters(self):
+        return dict(self.s.counters)
+
+    def ticket_ids(self, ids):
+        return {i: self.s.tickets[i] for i in ids if i in self.s.tickets}
+
+    def last_seq_of_log(self):
+        return len(self.s.log)
+
+    def recent_calls(self, limit):
+        return []
+
+    def service_open_overrides(self):
+        return dict(self.s.service_open)
+
+    def set_service_open(self, code, is_open, at, by):
+        self.s.service_open[code] = is_open
+
+    def setting(self, key, default=None):
+        return self.s.settings.get(key, default)
+
+    def set_setting(self, key, value):
+        self.s.settings[key] = value
+
+    def device_faults(self):
+        return []
+
+    def set_device_status(self, *args):
+        pass
+
+    def rating_of(self, visit_id):
+        return self.s.ratings.get(visit_id)
+
+    def add_rating(self, **row):
+        self.s.ratings[row["visit_id"]] = row
+
+
+class FakeStore:
+    """What the fake 'database' holds. Committed state is copied, so a failed unit of work changes nothing."""
+
+    def __init__(self):
+        self.tickets, self.visits, self.counters = {}, {}, {}
+        self.service_open, self.settings, self.ratings = {}, {}, {}
+        self.log, self.pending = [], []
+        self.ids = {"Ticket": itertools.count(1), "Visit": itertools.count(1)}
+        self.published = []
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: FakeStore, on_commit=None, publish=None, write=True):
+        self.store, self.on_commit, self.publish = store, on_commit, publish
+        self.extra_events = []
+        self.committed = False
+
+    def __enter__(self):
+        s = self.store
+        self._saved = copy.deepcopy((s.tickets, s.visits, s.counters, s.service_open, s.settings, s.ratings))
+        self.repo = FakeRepository(s)
+        return self
+
+    def __exit__(self, *exc):
+        s = self.store
+        if not self.committed:
+            s.tickets, s.visits, s.counters, s.service_open, s.settings, s.ratings = self._saved
+            s.pending.clear()
+        elif self.publish and self.messages:
+            self.publish(self.messages)
+
+    def add_event(self, event):
+        self.extra_events.append(event)
+
+    def flush(self):
+        self.repo._assign_ids()
+
+    def commit(self):
+        self.flush()
+        s = self.store
+        events = []
+        for obj in list(s.tickets.values()) + list(s.counters.values()):
+            events.extend(obj.events)
+            obj.events = []
+        events.extend(self.extra_events)
+        events.sort(key=lambda e: e.order)
+        for e in events:
+            s.log.append(e)
+            e.seq = len(s.log)
+        self.messages = self.on_commit(events, self) if self.on_commit else []
+        self.committed = True
+
+
+def fake_hall(cfg, clock):
+    """The real service layer over the in-memory store."""
+    store = FakeStore()
+    hall = Hall(cfg, db=None, clock=clock, publish=store.published.extend)
+    hall.uow = lambda write=True: FakeUnitOfWork(store, on_commit=lambda ev, uow: views.messages(hall, ev, uow),
+                                                 publish=hall.publish, write=write)
+    hall.store = store
+    return hall
