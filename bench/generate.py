@@ -71,7 +71,7 @@ class Writer:
             "VALUES (?,?,?,?,?,?,?,?)",
             [(_ts(at), k, t, v, s, c, cl, json.dumps(d, ensure_ascii=False)) for at, k, t, v, s, c, cl, d
              in self.events])
-        self.conn.executemany("INSERT INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self.tickets)
+        self.conn.executemany("INSERT INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self.tickets)
         self.conn.executemany("INSERT INTO visits VALUES (?,?,?,?,?,?,?,?,?,?,?)", self.visits)
         self.conn.executemany("INSERT INTO ratings VALUES (?,?,?,?,?,?,?,?,?,?,?)", self.ratings)
         self.conn.commit()
@@ -129,7 +129,7 @@ def play_day(cfg, w: Writer, day: date, per_day: int, rng: random.Random, tz):
         priority = "elderly" if rng.random() < 0.07 else None
         w.event(at, "issued", tid, service=service, number=number, priority=priority, channel=channel,
                 people_ahead=0, estimated_wait_s=0)
-        tickets[tid] = {"row": [tid, secrets.token_hex(8), day.isoformat(), service, seq, number, _ts(at), channel,
+        tickets[tid] = {"row": [tid, secrets.token_hex(8), day.isoformat(), service, service, seq, number, _ts(at), channel,
                                 priority, "waiting", None, None, None, None, None, 0, ""], "visits": 0, "num": number}
         heapq.heappush(queue, (at, i, tid, service))
         issued += 1
@@ -143,14 +143,14 @@ def play_day(cfg, w: Writer, day: date, per_day: int, rng: random.Random, tz):
             cancel_at = min(call, cutoff) if call <= cutoff else local(23, 59, 59)
             w.event(cancel_at, "cancelled", tid, service=service, number=t["num"],
                     reason="day_closed" if call > cutoff else "left")
-            t["row"][9], t["row"][13] = "cancelled", _ts(cancel_at)
+            t["row"][10], t["row"][14] = "cancelled", _ts(cancel_at)
             continue
         w.visit_id += 1
         vid, clerk = w.visit_id, clerks[counter]
         t["visits"] += 1
         nth = t["visits"]
         w.event(call, "called", tid, vid, service, counter, clerk, number=t["num"], nth=nth)
-        t["row"][10], t["row"][12], t["row"][15] = counter, _ts(call), nth
+        t["row"][11], t["row"][13], t["row"][16] = counter, _ts(call), nth
         if rng.random() < 0.06:  # nobody came
             gone = call + timedelta(seconds=rng.uniform(40, 120))
             if rng.random() < 0.3:
@@ -158,7 +158,7 @@ def play_day(cfg, w: Writer, day: date, per_day: int, rng: random.Random, tz):
             w.event(gone, "no_show", tid, vid, service, counter, clerk, number=t["num"], grace_until=None)
             w.visits.append((vid, tid, nth, service, counter, clerk, _ts(call), None, _ts(gone), "no_show", ""))
             free[counter] = gone
-            t["row"][9], t["row"][13] = "no_show", _ts(gone)
+            t["row"][10], t["row"][14] = "no_show", _ts(gone)
             if rng.random() < 0.25:  # back within the grace
                 back = gone + timedelta(seconds=rng.uniform(60, 500))
                 w.event(back, "returned", tid, service=service, number=t["num"])
@@ -180,7 +180,7 @@ def play_day(cfg, w: Writer, day: date, per_day: int, rng: random.Random, tz):
             continue
         w.event(ended, "finished", tid, vid, service, counter, clerk, number=t["num"])
         w.visits.append((vid, tid, nth, service, counter, clerk, _ts(call), _ts(started), _ts(ended), "done", ""))
-        t["row"][9], t["row"][13] = "done", _ts(ended)
+        t["row"][10], t["row"][14] = "done", _ts(ended)
         if rng.random() < 0.65:
             value = pick(rng, RATING)
             at = ended + timedelta(seconds=rng.uniform(3, 25))

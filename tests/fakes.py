@@ -37,7 +37,8 @@ class FakeRepository:
         return next((t for t in self.s.tickets.values() if t.day == day and t.number == number), None)
 
     def last_seq(self, day, service):
-        return max((t.seq for t in self.s.tickets.values() if t.day == day and t.service == service), default=0)
+        return max((t.seq for t in self.s.tickets.values() if t.day == day and t.issued_service == service),
+                   default=0)
 
     def heads(self, day, services, counter):
         heads = []
@@ -47,13 +48,13 @@ class FakeRepository:
                         and t.service == service and t.is_priority == priority
                         and t.target_counter in (None, counter)]
                 if line:
-                    t = min(line, key=lambda t: (t.issued_at, t.seq))
-                    heads.append(Head(t.id, t.service, priority, t.issued_at, t.seq))
+                    t = min(line, key=lambda t: (t.issued_at, t.id))
+                    heads.append(Head(t.id, t.service, priority, t.issued_at))
         return heads
 
     def people_ahead(self, ticket):
         def ahead(t):
-            earlier = (t.issued_at, t.seq) < (ticket.issued_at, ticket.seq)
+            earlier = (t.issued_at, t.id) < (ticket.issued_at, ticket.id)
             return (t.is_priority and earlier) if ticket.is_priority else (t.is_priority or earlier)
         return sum(1 for t in self.s.tickets.values() if t.day == ticket.day and t.state == WAITING
                    and t.service == ticket.service and t.id != ticket.id and ahead(t))

@@ -18,7 +18,7 @@ def at(minutes):
 
 
 def head(i, service="A", priority=False, minute=0):
-    return Head(i, service, priority, at(minute), i)
+    return Head(i, service, priority, at(minute))
 
 
 @pytest.fixture
@@ -281,3 +281,12 @@ def test_close_day_cancels_yesterdays_open_tickets(h, clock):
     assert h.ticket_status(waiting["id"])["state"] == "cancelled"
     h.issue_ticket("TP.LLTP")
     assert h.call_next(7)["number"] == "P001"  # the counter let go of yesterday's ticket
+
+
+def test_numbering_continues_after_the_last_ticket_is_transferred_away(h):
+    first = h.issue_ticket("TP.LLTP")
+    h.call_next(7)
+    h.transfer(7, service="TP.HTQT")
+    assert h.issue_ticket("TP.LLTP")["number"] == "P002"  # not P001 again
+    assert h.issue_ticket("TP.HTQT")["number"] == "P300"
+    assert h.ticket_status(first["id"])["number"] == "P001"

@@ -109,7 +109,7 @@ class HallDay(RuleBasedStateMachine):
         same_class = priority_pool if chosen["priority"] else regular_pool
 
         def order(t):
-            return (services.index(t["service"]), t["issued_at"], t["number"])
+            return (services.index(t["service"]), t["issued_at"], self.issued.index(t["id"]))
         assert order(chosen) == min(order(t) for t in same_class), "first come, first served was broken"
         return True
 

@@ -32,7 +32,8 @@ class Repository:
 
     def last_seq(self, day: date, service: str) -> int:
         t = tables.tickets.c
-        return self.session.execute(select(func.max(t.seq)).where(t.day == day, t.service == service)).scalar() or 0
+        return self.session.execute(select(func.max(t.seq)).where(t.day == day, t.issued_service == service)
+                                    ).scalar() or 0
 
     def heads(self, day: date, services: Sequence[str], counter: int) -> list[Head]:
         """The first waiting ticket of each (service, priority class) line this counter may call."""
@@ -40,19 +41,19 @@ class Repository:
         heads = []
         for service in services:
             for priority in (True, False):
-                q = (select(t.id, t.service, t.issued_at, t.seq)
+                q = (select(t.id, t.service, t.issued_at)
                      .where(t.day == day, t.state == WAITING, t.service == service,
                             t.priority.is_not(None) if priority else t.priority.is_(None),
                             or_(t.target_counter.is_(None), t.target_counter == counter))
-                     .order_by(t.issued_at, t.seq).limit(1))
+                     .order_by(t.issued_at, t.id).limit(1))
                 row = self.session.execute(q).first()
                 if row:
-                    heads.append(Head(row.id, row.service, priority, row.issued_at, row.seq))
+                    heads.append(Head(row.id, row.service, priority, row.issued_at))
         return heads
 
     def people_ahead(self, ticket: Ticket) -> int:
         t = tables.tickets.c
-        earlier = or_(t.issued_at < ticket.issued_at, and_(t.issued_at == ticket.issued_at, t.seq < ticket.seq))
+        earlier = or_(t.issued_at < ticket.issued_at, and_(t.issued_at == ticket.issued_at, t.id < ticket.id))
         ahead = and_(t.priority.is_not(None), earlier) if ticket.is_priority else or_(t.priority.is_not(None), earlier)
         q = select(func.count()).where(t.day == ticket.day, t.state == WAITING, t.service == ticket.service,
                                        t.id != ticket.id, ahead)

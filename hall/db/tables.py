@@ -36,7 +36,8 @@ tickets = Table(
     Column("id", Integer, primary_key=True),
     Column("token", String(32), nullable=False, unique=True),
     Column("day", Date, nullable=False),
-    Column("service", String(40), nullable=False),
+    Column("service", String(40), nullable=False),          # the line it is in now (a transfer changes it)
+    Column("issued_service", String(40), nullable=False),   # the service that numbered it
     Column("seq", Integer, nullable=False),
     Column("number", String(12), nullable=False),
     Column("issued_at", UTC, nullable=False),
@@ -50,7 +51,7 @@ tickets = Table(
     Column("grace_until", UTC),
     Column("visits_count", Integer, nullable=False, default=0),
     Column("note", Text, nullable=False, default=""),
-    UniqueConstraint("day", "service", "seq", name="uq_tickets_day_service_seq"),
+    UniqueConstraint("day", "issued_service", "seq", name="uq_tickets_day_issued_service_seq"),
     UniqueConstraint("day", "number", name="uq_tickets_day_number"),
     Index("ix_tickets_line", "day", "state", "service", "issued_at"),
 )

@@ -2,7 +2,7 @@
 
 Priority tickets (elderly, disabled, pregnant …) go first, but never more than `ratio` of them in a row at a
 counter while others wait, so nobody starves. Inside a class the counter takes its services in its order of
-preference, and inside a service the earliest arrival first (a transfer keeps its original arrival time).
+preference, and inside a service the earliest arrival first (ties: the earlier issued) (a transfer keeps its original arrival time).
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ class Head:
     service: str
     priority: bool
     issued_at: datetime
-    seq: int
 
 
 def choose_next(services: Sequence[str], heads: Sequence[Head], streak: int, ratio: int) -> tuple[Optional[Head], int]:
@@ -31,5 +30,5 @@ def choose_next(services: Sequence[str], heads: Sequence[Head], streak: int, rat
     regular = [h for h in mine if not h.priority]
     take_priority = bool(priority) and (not regular or streak < ratio)
     pool = priority if take_priority else regular
-    best = min(pool, key=lambda h: (order[h.service], h.issued_at, h.seq))
+    best = min(pool, key=lambda h: (order[h.service], h.issued_at, h.ticket_id))
     return best, (streak + 1 if take_priority else 0)

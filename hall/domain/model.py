@@ -74,10 +74,13 @@ class Ticket:
     grace_until: Optional[datetime] = None
     visits_count: int = 0
     note: str = ""
+    issued_service: Optional[str] = None   # the service whose numbers it took; a transfer keeps it
     id: Optional[int] = None
 
     def __post_init__(self):
         self.events: list[Event] = []
+        if self.issued_service is None:
+            self.issued_service = self.service
 
     # -- helpers --------------------------------------------------------------------------
     def _event(self, kind: str, at: datetime, visit: Optional[Visit] = None, **data) -> Event:

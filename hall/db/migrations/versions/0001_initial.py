@@ -59,6 +59,7 @@ def upgrade():
     sa.Column('token', sa.String(length=32), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('service', sa.String(length=40), nullable=False),
+    sa.Column('issued_service', sa.String(length=40), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=12), nullable=False),
     sa.Column('issued_at', hall.db.tables.UTC(), nullable=False),
@@ -74,7 +75,7 @@ def upgrade():
     sa.Column('note', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
     sa.UniqueConstraint('day', 'number', name='uq_tickets_day_number'),
-    sa.UniqueConstraint('day', 'service', 'seq', name='uq_tickets_day_service_seq'),
+    sa.UniqueConstraint('day', 'issued_service', 'seq', name='uq_tickets_day_issued_service_seq'),
     sa.UniqueConstraint('token', name=op.f('uq_tickets_token'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
