@@ -119,3 +119,17 @@ def resolve(hall, token: Optional[str]) -> Optional[dict]:
         return None
     return {"kind": "user", "username": row.username, "role": row.role, "full_name": row.full_name,
             "counter": row.counter, "token": token}
+
+
+def ensure_admin(hall) -> Optional[str]:
+    """On a hall's first start (no users at all) create `admin` with a random password, and return it to be shown
+    once; afterwards, None. Nobody ships with a default password."""
+    with hall.uow(write=False) as uow:
+        if uow.session.execute(select(tables.users.c.id).limit(1)).first():
+            return None
+    password = secrets.token_urlsafe(9)
+    try:
+        add_user(hall, "admin", password, "admin", "Quản trị hệ thống")
+    except Conflict:  # another server process got there first
+        return None
+    return password
