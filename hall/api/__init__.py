@@ -1,6 +1,7 @@
 """The HTTP JSON API under /api: thin routes that parse, call the service layer, and map errors to status codes."""
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 from flask import Blueprint, current_app, g, jsonify, request, session
@@ -23,9 +24,15 @@ def hall():
 
 
 def body(model: type[Body]) -> Body:
-    data = request.get_json(silent=True) if request.data else {}
-    if request.data and data is None:
-        raise QueueError("the request body is not valid JSON")
+    data, raw = {}, request.get_data(cache=True)
+    if raw:
+        # JSON only by its content type: a cross-site form can't send that without the browser asking first
+        if not request.is_json:
+            raise QueueError("send the request body as JSON (Content-Type: application/json)")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise QueueError("the request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise QueueError("the request body must be a JSON object")
     try:
@@ -51,7 +58,8 @@ def require(*kinds: str, roles: tuple = ()) -> dict:
         raise Unauthorized("sign in or give a device token (Authorization: Bearer …)")
     if who["kind"] in kinds or (who["kind"] == "user" and who["role"] in roles):
         return who
-    raise Forbidden("this credential may not do that")
+    caller = f"{who['role']} '{who['username']}'" if who["kind"] == "user" else f"{who['kind']} '{who['id']}'"
+    raise Forbidden(f"the {caller} may not do that: it takes a {' or a '.join(kinds + roles)}")
 
 
 def require_counter(number: int) -> dict:
@@ -59,6 +67,8 @@ def require_counter(number: int) -> dict:
     who = require(roles=("clerk", "supervisor", "admin"))
     if who["role"] == "clerk" and who.get("counter") != number:
         raise Forbidden(f"you are signed in to counter {who.get('counter')}, not counter {number}")
+    if who["role"] == "clerk" and not accounts.holds_counter(hall(), who["username"], number):
+        raise Forbidden(f"counter {number} was signed out or taken over since you signed in: sign in again")
     return who
 
 

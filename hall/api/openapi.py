@@ -14,7 +14,7 @@ BODIES = {
     "api.reprint": hall_routes.Reprint, "api.device_status": hall_routes.DeviceStatus,
     "api.add_user": hall_routes.NewUser,
 }
-PUBLIC = {"api.services", "api.ticket_status", "api.login", "api.openapi"}
+PUBLIC = {"api.services", "api.ticket_status", "api.login", "api.openapi", "api.procedures", "api.counter_state"}
 
 
 def _schema(model) -> dict:

@@ -1,0 +1,70 @@
+"""Helpers for the API tests (test_api*.py, test_auth.py): a refused request is a 4xx JSON error naming what is
+wrong and leaves every table as it was; a recorder of the /api routes the tests have called."""
+from __future__ import annotations
+
+from flask import request, request_finished
+from sqlalchemy import select
+
+from hall.db import tables
+
+TABLES = ("tickets", "visits", "counters", "events", "ratings", "users", "logins", "service_states", "settings",
+          "device_status")
+
+
+def rows(hall) -> dict:
+    """Every row of the tables a request could change, table by table."""
+    with hall.db.reader.connect() as conn:
+        return {name: sorted(tuple(map(repr, r)) for r in conn.execute(select(getattr(tables, name))))
+                for name in TABLES}
+
+
+def event_kinds(hall) -> list[str]:
+    with hall.db.reader.connect() as conn:
+        return [r.kind for r in conn.execute(select(tables.events.c.kind).order_by(tables.events.c.id))]
+
+
+class Api:
+    """The Flask test client with `refused`, which checks the error and that nothing was written."""
+
+    def __init__(self, client, hall):
+        self.client, self.hall = client, hall
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def refused(self, method: str, url: str, status: int, *words: str, headers=None, **kw) -> dict:
+        before = rows(self.hall)
+        r = self.client.open(url, method=method, headers=headers or {}, **kw)
+        out = r.get_json(silent=True)
+        assert r.status_code == status, f"{method} {url} → {r.status_code}, wanted {status}: {r.get_data(True)}"
+        assert isinstance(out, dict) and isinstance(out.get("error"), str) and isinstance(out.get("message"), str), \
+            f"{method} {url}: not a JSON error: {r.get_data(True)}"
+        for word in words:
+            assert word.lower() in out["message"].lower(), f"'{word}' not in the message: {out['message']!r}"
+        after = rows(self.hall)
+        changed = [t for t in TABLES if before[t] != after[t]]
+        assert not changed, f"{method} {url} was refused ({status}) but changed {changed}"
+        return out
+
+
+class RouteRecorder:
+    """Which (rule, method) of /api each request reached, whatever the app (Flask's request_finished signal)."""
+
+    def __init__(self):
+        self.hit: set[tuple[str, str]] = set()
+
+    def __call__(self, sender, response, **_):
+        if request.url_rule is not None and request.url_rule.rule.startswith("/api/"):
+            self.hit.add((request.url_rule.rule, request.method))
+
+    def start(self):
+        request_finished.connect(self, weak=False)
+        return self
+
+    def stop(self):
+        request_finished.disconnect(self)
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    return {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
