@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import request, request_finished
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
+from hall import accounts
 from hall.db import tables
 
 TABLES = ("tickets", "visits", "counters", "events", "ratings", "users", "logins", "service_states", "settings",
@@ -68,3 +70,10 @@ class RouteRecorder:
 def api_routes(app) -> set[tuple[str, str]]:
     return {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
             for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def quick_passwords(monkeypatch):
+    """Hash passwords with one round of PBKDF2 instead of scrypt (0.1 s each): still checked, only cheaper.
+    test_auth.py keeps the real hashing."""
+    monkeypatch.setattr(accounts, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))

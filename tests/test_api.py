@@ -10,10 +10,15 @@ import unicodedata
 
 import pytest
 
-from api_checks import Api, RouteRecorder, api_routes, event_kinds
+from api_checks import Api, RouteRecorder, api_routes, event_kinds, quick_passwords
 from hall.domain.model import format_number
 
 ROUTES = RouteRecorder().start()  # every /api route reached by the tests of this file
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    quick_passwords(monkeypatch)
 
 
 @pytest.fixture
