@@ -428,7 +428,8 @@ def test_openapi_security_matches_the_routes(api, app):
     for path, ops in doc["paths"].items():
         url = path.format(**samples)
         for method, op in ops.items():
-            r = api.open(url, method=method.upper(), json={})
+            with ROUTES.paused():  # a sweep, not a test of each route
+                r = api.open(url, method=method.upper(), json={})
             if "security" in op:
                 assert r.status_code == 401, f"{method} {path} is documented as needing a token, got {r.status_code}"
             else:
