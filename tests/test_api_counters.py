@@ -200,7 +200,8 @@ def test_rating_refusals(api, cfg, clerk, kiosk, clock, sign_in):
     api.refused("POST", "/api/ratings", 409, "counter 7 has no visit waiting for a rating", headers=pad,
                 json={"value": 4})
     finished_visit(api, clerk, kiosk)
-    api.refused("POST", "/api/ratings", 409, "counter 8 has no visit", headers=pad_of(cfg, 8), json={"value": 4})
+    api.refused("POST", "/api/ratings", 409, "counter 8 has no visit", headers=pad_of(cfg, 8),
+                json={"value": 4, "visit_id": 1})  # counter 7's visit, from counter 8's pad
     api.refused("POST", "/api/ratings", 409, "not the one this counter just finished", headers=pad,
                 json={"value": 4, "visit_id": 99})
     api.refused("POST", "/api/ratings", 400, "rating must be one of [1, 2, 3, 4]", headers=pad, json={"value": 9})
