@@ -282,20 +282,20 @@ def key_path(loc) -> str:
 
 
 def _line_of(node, loc) -> Optional[int]:
-    """Follow a pydantic location through the YAML node tree to a line number."""
-    line = None
+    """Follow a pydantic location through the YAML node tree to a line number: the key's own line where the
+    key exists, else the line of the nearest enclosing entry."""
+    line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
-        if node is None:
-            break
-        line = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
+            line = node.start_mark.line + 1
         else:
-            node = None
-    if node is not None:
-        line = node.start_mark.line + 1
+            break
     return line
 
 
