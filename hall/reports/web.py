@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from ..api import require
 from ..domain.errors import QueueError
-from . import charts, export, rollup
+from . import export, rollup
 from .derive import counter_events
 from .figures import GROUPINGS
 from .make import make_report, parse_day
@@ -65,6 +65,7 @@ def download(fmt: str):
 @bp.get("/charts/<name>.<fmt>")
 def chart(name: str, fmt: str):
     require(roles=("supervisor", "admin"))
+    from . import charts  # matplotlib loads only when a chart is asked for: the CLI and the server start fast
     if name not in CHARTS or fmt not in charts.FORMATS:
         raise QueueError(f"charts: {', '.join(CHARTS)} as png or svg", field="chart")
     h = hall()
