@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import importlib
+import os
 import sys
 
 import click
@@ -49,8 +50,15 @@ def check_config(config_path):
 @config_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(config_path, host, port):
+@click.option("--async-mode", type=click.Choice(["gevent", "threading"]), envvar="MOTCUA_ASYNC_MODE",
+              default="gevent", show_default=True,
+              help="gevent: gevent's WSGI server (docs/benchmarks.md); threading: Werkzeug's, for debugging")
+def serve(config_path, host, port, async_mode):
     """Run the hall server (database from the config or MOTCUA_DATABASE_URL)."""
+    if async_mode == "gevent":
+        from gevent import monkey
+        monkey.patch_all()
+    os.environ["MOTCUA_ASYNC_MODE"] = async_mode
     from .realtime import socketio
     from .daily import start_day_keeper
     app, hall = _hall(config_path)
