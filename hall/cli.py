@@ -19,9 +19,17 @@ def main():
     """Một Cửa — queue management for one-stop public-administration service halls."""
 
 
-def _load(config_path):
+def _load(config_path, catalogue: bool = False):
+    """The config (and, if asked, the procedure catalogue it names), or the problems and exit 2 — no start."""
+    path = config_path or default_config_path()
     try:
-        return load_config(config_path or default_config_path())
+        cfg = load_config(path)
+        if catalogue:
+            from .catalogue import catalogue_path, load_catalogue
+            where = catalogue_path(path, cfg)
+            if where.exists():
+                return cfg, load_catalogue(str(where), cfg)
+        return (cfg, None) if catalogue else cfg
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
@@ -30,7 +38,11 @@ def _load(config_path):
 def _hall(config_path):
     from .app import create_app
     cfg = _load(config_path)
-    app = create_app(cfg, config_path=config_path)
+    try:
+        app = create_app(cfg, config_path=config_path)
+    except ConfigError as exc:  # the catalogue it names
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     return app, app.extensions["motcua.hall"]
 
 
@@ -38,12 +50,13 @@ def _hall(config_path):
 @config_option
 def check_config(config_path):
     """Validate config.yaml (and the procedure catalogue) without starting."""
-    cfg = _load(config_path)
+    cfg, catalogue = _load(config_path, catalogue=True)
     counters = len(cfg.counters)
     services = sum(len(u.services) for u in cfg.units)
     click.echo(f"{config_path or default_config_path()}: OK — {len(cfg.units)} units, {services} services, "
                f"{counters} counters, {len(cfg.devices.kiosks)} kiosks, {len(cfg.devices.displays)} displays, "
-               f"{len(cfg.devices.pads)} pads")
+               f"{len(cfg.devices.pads)} pads"
+               + (f", {len(catalogue.procedures)} procedures" if catalogue is not None else ", no catalogue"))
 
 
 @main.command()
@@ -65,6 +78,11 @@ def serve(config_path, host, port, async_mode):
     start_day_keeper(hall, socketio)
     from .reports.outbox import start_webhook_worker
     start_webhook_worker(hall, socketio)
+    from .accounts import ensure_admin
+    password = ensure_admin(hall)
+    if password:
+        click.echo(f"First start: created the user 'admin' with the password {password} — shown only now; "
+                   "sign in at /supervisor and add the clerks.")
     base = f"http://{host}:{port}"
     click.echo(f"Một Cửa hall server — {hall.cfg.centre.name}\n  database: {_safe(hall.db.url)}\n"
                f"  API:      {base}/api/services   (OpenAPI: {base}/api/openapi.json)\n"
@@ -161,7 +179,7 @@ def close_day(config_path):
 
 
 # The device apps and the reports add their commands from their own packages as they land.
-for _name in ("kiosk.cli", "display.cli", "hall.reports.cli"):
+for _name in ("hall.run", "kiosk.cli", "display.cli", "hall.reports.cli"):
     try:
         _module = importlib.import_module(_name)
     except ModuleNotFoundError as _exc:
