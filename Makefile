@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT    ?= 5000
 # Debian packages the hall needs: Unicode fonts for Vietnamese, the offline voice, audio tools, a browser for the tests.
-DEBS    := fonts-dejavu-core fonts-noto-core espeak-ng sox chromium imagemagick poppler-utils nodejs npm
+DEBS    := fonts-dejavu-core fonts-noto-core espeak-ng sox chromium imagemagick poppler-utils
 
 .PHONY: run test install system-deps js screenshots clean
 
@@ -30,6 +30,7 @@ $(STAMP): pyproject.toml | $(PY)
 system-deps:
 	@if command -v dpkg >/dev/null 2>&1; then \
 	  missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi; \
 	else echo "not a Debian system: install fonts (Noto/DejaVu), espeak-ng, sox, chromium and npm yourself"; fi
