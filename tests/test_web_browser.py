@@ -375,6 +375,8 @@ def test_counter_panel_on_a_phone(live_server, open_page, cfg):
     page = open_page("/counter", PHONE)
     sign_in_page(page, "binh", 5)
     page.wait_for_selector("#actions")
+    # the panel has its snapshot (the four waiting show) before the clerk presses "next"
+    page.wait_for_function("document.querySelector('#queues li[data-service=\"TC.CS\"] .count')?.textContent === '4'")
     page.click("[data-action=next]")
     page.wait_for_function("document.getElementById('ticket-number').textContent !== '—'")
     width = page.evaluate("document.documentElement.scrollWidth")
