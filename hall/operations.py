@@ -14,7 +14,7 @@ from .domain import estimate
 from .domain.calling import choose_next
 from .domain.errors import Closed, Conflict, Exhausted, Forbidden, InvalidTransition, NotFound, QueueEmpty, QueueError
 from .domain.hours import issuing_state
-from .domain.model import CALLED, CLOSED, OPEN, Event, Ticket, format_number
+from .domain.model import CALLED, CLOSED, OPEN, Ticket, format_number
 from .db.uow import UnitOfWork
 from . import views
 
@@ -272,23 +272,20 @@ class Hall:
 
     # --- end of day -------------------------------------------------------------------------------
     def close_day(self) -> int:
-        """Cancel what is still open from earlier days; counters let go of them. Returns how many."""
+        """Cancel what is still open from earlier days (no-shows just lose their grace); counters let go of them,
+        and a visit still open at a counter ends with the ticket. Returns how many tickets were closed."""
         with self.uow() as uow:
-            stale = uow.repo.open_tickets_before(self.clock.today())
+            stale = {t.id: t for t in uow.repo.open_tickets_before(self.clock.today())}
             now = self.clock.now()
+            open_visits = {}
             for counter in uow.repo.counters().values():
-                if counter.ticket_id in {t.id for t in stale}:
-                    counter.released(uow.repo.visit(counter.visit_id), now, finished=False)
-            for ticket in stale:
+                if counter.ticket_id in stale:
+                    open_visits[counter.ticket_id] = visit = uow.repo.visit(counter.visit_id)
+                    counter.released(visit, now, finished=False)
+            for ticket in stale.values():
                 if ticket.state == "no_show":
                     ticket.grace_until = None
-                    continue
-                ticket.cancel(now, "day_closed", uow.repo.visit(None))
+                else:
+                    ticket.cancel(now, "day_closed", open_visits.get(ticket.id))
             uow.commit()
             return len(stale)
-
-    def record(self, event: Event) -> None:
-        """Store a hall-level event (announcement, device fault …) on its own."""
-        with self.uow() as uow:
-            uow.add_event(event)
-            uow.commit()

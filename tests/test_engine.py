@@ -273,12 +273,15 @@ def test_cancel_frees_the_counter(h):
 
 
 def test_close_day_cancels_yesterdays_open_tickets(h, clock):
+    called = h.issue_ticket("TP.LLTP")
     waiting = h.issue_ticket("TP.LLTP")
-    h.issue_ticket("TP.LLTP")
-    h.call_next(7)
+    assert h.call_next(7)["id"] == called["id"]
     clock.advance(days=1)
     assert h.close_day() == 2
     assert h.ticket_status(waiting["id"])["state"] == "cancelled"
+    assert h.ticket_status(called["id"])["state"] == "cancelled"
+    visit = h.ticket_status(called["id"])["visits"][-1]
+    assert visit["outcome"] == "cancelled" and visit["ended_at"] is not None  # the open visit ended too
     h.issue_ticket("TP.LLTP")
     assert h.call_next(7)["number"] == "P001"  # the counter let go of yesterday's ticket
 
