@@ -137,18 +137,21 @@ class FakeStore:
 
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore, on_commit=None, publish=None, write=True):
-        self.store, self.on_commit, self.publish = store, on_commit, publish
+        self.store, self.on_commit, self.publish, self.write = store, on_commit, publish, write
         self.extra_events = []
         self.committed = False
 
     def __enter__(self):
         s = self.store
-        self._saved = copy.deepcopy((s.tickets, s.visits, s.counters, s.service_open, s.settings, s.ratings))
+        if self.write:  # a reader changes nothing, so only a writer needs a copy to roll back to
+            self._saved = copy.deepcopy((s.tickets, s.visits, s.counters, s.service_open, s.settings, s.ratings))
         self.repo = FakeRepository(s)
         return self
 
     def __exit__(self, *exc):
         s = self.store
+        if not self.write:
+            return
         if not self.committed:
             s.tickets, s.visits, s.counters, s.service_open, s.settings, s.ratings = self._saved
             s.pending.clear()
