@@ -88,7 +88,8 @@ def serve(config_path, host, port, async_mode):
                f"  API:      {base}/api/services   (OpenAPI: {base}/api/openapi.json)\n"
                f"  pages:    {base}/   (counter panel, supervisor, ticket pages)")
     sys.stdout.flush()
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+    from .serving import serve as serve_forever
+    serve_forever(app, socketio, host, port, async_mode)
 
 
 def _safe(url: str) -> str:
