@@ -16,9 +16,18 @@ from .domain.errors import Closed, Conflict, Exhausted, Forbidden, InvalidTransi
 from .domain.hours import issuing_state
 from .domain.model import CALLED, CLOSED, OPEN, Ticket, format_number
 from .db.uow import UnitOfWork
+from .group_commit import GroupCommit, Order
 from . import views
 
 CHANNELS = ("kiosk", "counter", "web", "appointment", "phone")
+
+
+class TicketOrder(Order):
+    """A kiosk's (or a clerk's) request for a new ticket, waiting for its batch."""
+
+    def __init__(self, service, priority: Optional[str], channel: str):
+        self.service, self.priority, self.channel = service, priority, channel
+        self.ahead = self.wait = 0
 
 
 class Hall:
@@ -30,6 +39,7 @@ class Hall:
         self.counter_conf = cfg.counter_by_number
         self.counters_of = {code: [c.number for c in cfg.counters if code in c.services] for code in self.services}
         self._service_s: dict[str, tuple[float, float]] = {}  # service → (mean seconds, when computed)
+        self._issuing = GroupCommit(self._issue_batch)
 
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.db, on_commit=lambda events, uow: views.messages(self, events, uow),
@@ -69,6 +79,8 @@ class Hall:
 
     # --- tickets ----------------------------------------------------------------------------------
     def issue_ticket(self, service: str, priority: Optional[str] = None, channel: str = "kiosk") -> dict:
+        """A new ticket for a service: its number, people ahead and estimated wait. Committed before it returns;
+        kiosks issuing at the same moment share one transaction (hall/group_commit.py)."""
         svc = self.service(service)
         categories = {c.code for c in self.cfg.priorities.categories}
         if priority is not None and priority not in categories:
@@ -76,27 +88,52 @@ class Hall:
                              field="priority")
         if channel not in CHANNELS:
             raise QueueError(f"unknown channel '{channel}' (known: {', '.join(CHANNELS)})", field="channel")
-        now = self.clock.now()
-        is_open, reason = issuing_state(self.cfg.hours, self.clock.local(now))
+        is_open, reason = issuing_state(self.cfg.hours, self.clock.local())
         if not is_open:
             raise Closed(reason)
-        day = self.clock.local(now).date()
+        return self._issuing.submit(TicketOrder(svc, priority, channel))
+
+    def _issue_batch(self, orders: list["TicketOrder"]) -> None:
+        """Issue the tickets these orders ask for, in order, in one unit of work; settle each order."""
+        issued = []
         with self.uow() as uow:
-            if not self.service_open(uow, service):
-                raise Closed(f"Lĩnh vực '{svc.name}' đang tạm ngừng tiếp nhận", service=service)
-            seq = uow.repo.last_seq(day, service) + 1
-            n = svc.start + seq - 1
-            if n > svc.end:
-                raise Exhausted(f"Lĩnh vực '{svc.name}' đã hết số thứ tự hôm nay ({svc.end})", service=service)
-            number = format_number(svc.prefix, n, max(3, len(str(svc.end))))
-            ticket = Ticket(secrets.token_urlsafe(12), day, service, seq, number, now, channel, priority)
-            uow.repo.add(ticket)
-            uow.flush()
-            ahead = uow.repo.people_ahead(ticket)
-            wait = self.estimate_wait(uow, service, ahead)
-            ticket.issued(ahead, wait)
+            now = self.clock.now()
+            day = self.clock.local(now).date()
+            codes = {o.service.code for o in orders}
+            overrides = uow.repo.service_open_overrides()
+            last = uow.repo.last_seqs(day, codes)
+            waiting = uow.repo.waiting_by_class(day, codes)
+            for order in orders:
+                svc = order.service
+                if not overrides.get(svc.code, svc.open):
+                    order.fail(Closed(f"Lĩnh vực '{svc.name}' đang tạm ngừng tiếp nhận", service=svc.code))
+                    continue
+                seq = last.get(svc.code, 0) + 1
+                n = svc.start + seq - 1
+                if n > svc.end:
+                    order.fail(Exhausted(f"Lĩnh vực '{svc.name}' đã hết số thứ tự hôm nay ({svc.end})",
+                                         service=svc.code))
+                    continue
+                last[svc.code] = seq
+                number = format_number(svc.prefix, n, max(3, len(str(svc.end))))
+                ticket = Ticket(secrets.token_urlsafe(12), day, svc.code, seq, number, self.clock.now(),
+                                order.channel, order.priority)
+                uow.repo.add(ticket)
+                issued.append((order, ticket))
+            uow.flush()  # ids for the events
+            states = uow.repo.counters() if issued else {}
+            for order, ticket in issued:
+                # everyone waiting arrived earlier, so: priority tickets wait behind priority ones, others
+                # behind everybody (the same rule as calling.choose_next and repository.people_ahead)
+                priority, others = waiting.get(ticket.service, (0, 0))
+                ahead = priority if ticket.is_priority else priority + others
+                waiting[ticket.service] = (priority + 1, others) if ticket.is_priority else (priority, others + 1)
+                wait = self.estimate_wait(uow, ticket.service, ahead, states)
+                ticket.issued(ahead, wait)
+                order.ahead, order.wait = ahead, wait
             uow.commit()
-            return views.ticket(self, ticket, ahead, wait)
+        for order, ticket in issued:
+            order.done(views.ticket(self, ticket, order.ahead, order.wait))
 
     def ticket_status(self, token: str) -> dict:
         with self.uow(write=False) as uow:

@@ -40,6 +40,17 @@ class FakeRepository:
         return max((t.seq for t in self.s.tickets.values() if t.day == day and t.issued_service == service),
                    default=0)
 
+    def last_seqs(self, day, services):
+        return {s: n for s in services if (n := self.last_seq(day, s))}
+
+    def waiting_by_class(self, day, services):
+        out = {}
+        for t in self.s.tickets.values():
+            if t.day == day and t.state == WAITING and t.service in services:
+                p, o = out.get(t.service, (0, 0))
+                out[t.service] = (p + 1, o) if t.is_priority else (p, o + 1)
+        return out
+
     def heads(self, day, services, counter):
         heads = []
         for service in services:

@@ -13,8 +13,13 @@ from . import tables
 
 
 class Repository:
+    """One per unit of work. The counters and the services' open/closed overrides are read once per unit of work
+    and kept (the counters as the live objects, so changes made in it show)."""
+
     def __init__(self, session: Session):
         self.session = session
+        self._counters: Optional[dict[int, CounterState]] = None
+        self._overrides: Optional[dict[str, bool]] = None
 
     # --- tickets --------------------------------------------------------------------------
     def add(self, obj):
@@ -34,6 +39,24 @@ class Repository:
         t = tables.tickets.c
         return self.session.execute(select(func.max(t.seq)).where(t.day == day, t.issued_service == service)
                                     ).scalar() or 0
+
+    def last_seqs(self, day: date, services) -> dict[str, int]:
+        """service → the last sequence number it gave out that day (services that gave none are left out)."""
+        t = tables.tickets.c
+        q = (select(t.issued_service, func.max(t.seq)).where(t.day == day, t.issued_service.in_(list(services)))
+             .group_by(t.issued_service))
+        return {service: seq for service, seq in self.session.execute(q)}
+
+    def waiting_by_class(self, day: date, services) -> dict[str, tuple[int, int]]:
+        """service → (priority tickets waiting, other tickets waiting)."""
+        t = tables.tickets.c
+        q = (select(t.service, t.priority.is_not(None), func.count())
+             .where(t.day == day, t.state == WAITING, t.service.in_(list(services)))
+             .group_by(t.service, t.priority.is_not(None)))
+        out: dict[str, list[int]] = {}
+        for service, is_priority, n in self.session.execute(q):
+            out.setdefault(service, [0, 0])[0 if is_priority else 1] += n
+        return {service: (p, o) for service, (p, o) in out.items()}
 
     def heads(self, day: date, services: Sequence[str], counter: int) -> list[Head]:
         """The first waiting ticket of each (service, priority class) line this counter may call."""
@@ -94,10 +117,14 @@ class Repository:
         if state is None:
             state = CounterState(number)
             self.session.add(state)
+        if self._counters is not None:
+            self._counters[number] = state
         return state
 
     def counters(self) -> dict[int, CounterState]:
-        return {c.number: c for c in self.session.scalars(select(CounterState))}
+        if self._counters is None:
+            self._counters = {c.number: c for c in self.session.scalars(select(CounterState))}
+        return dict(self._counters)
 
     def ticket_ids(self, ids) -> dict[int, Ticket]:
         ids = [i for i in ids if i is not None]
@@ -117,9 +144,12 @@ class Repository:
 
     # --- small tables ---------------------------------------------------------------------
     def service_open_overrides(self) -> dict[str, bool]:
-        return {r.code: r.open for r in self.session.execute(select(tables.service_states))}
+        if self._overrides is None:
+            self._overrides = {r.code: r.open for r in self.session.execute(select(tables.service_states))}
+        return dict(self._overrides)
 
     def set_service_open(self, code: str, is_open: bool, at: datetime, by: Optional[str]):
+        self._overrides = None
         row = {"open": is_open, "changed_at": at, "changed_by": by}
         s = tables.service_states
         if self.session.execute(select(s.c.code).where(s.c.code == code)).first():

@@ -79,9 +79,11 @@ class UnitOfWork:
         if events:
             rows = [{"at": e.at, "kind": e.kind, "ticket_id": e.ticket_id, "visit_id": e.visit_id,
                      "service": e.service, "counter": e.counter, "clerk": e.clerk, "data": e.data} for e in events]
-            conn = self.session.connection()
-            for event, row in zip(events, rows):
-                event.seq = conn.execute(insert(tables.events).values(**row)).inserted_primary_key[0]
+            # one statement for them all; the log's ids come back in the rows' order and are the sequence numbers
+            stored = self.session.connection().execute(
+                insert(tables.events).returning(tables.events.c.id, sort_by_parameter_order=True), rows)
+            for event, (seq,) in zip(events, stored):
+                event.seq = seq
         if self.on_commit:
             self.messages = self.on_commit(events, self)
         self.session.commit()
