@@ -3,8 +3,9 @@
     .venv/bin/python bench/fanout.py [--calls 400] [--rate 5] [--serve-arg=--async-mode=threading …]
 
 Starts `motcua serve` on 127.0.0.1 (fresh data folder), signs a clerk in at each of the 40 counters and connects
-100 real Socket.IO clients, spread over 4 processes: 40 counter panels (/counter), 20 wall displays (/display) and
-40 rating pads (/pad, one per counter). Counters then call next (and finish a moment later) at --rate calls/s over
+100 real Socket.IO clients (python-socketio's asyncio client, websocket transport), spread over 4 processes: 40
+counter panels (/counter), 20 wall displays (/display) and 40 rating pads (/pad, one per counter). Each counter's
+clerk calls over one keep-alive HTTP connection, as the counter panel's browser does. Counters then call next (and finish a moment later) at --rate calls/s over
 the hall. For each call it measures from just before the POST /api/counters/<n>/next until the last of the 61
 clients that must get it — 60 hall-stream clients get `called`, the counter's own pad gets `idle` — has it.
 It also counts what each kind of client was sent: a pad must hear only its own counter.
@@ -12,8 +13,8 @@ It also counts what each kind of client was sent: a pad must hear only its own c
 from __future__ import annotations
 
 import argparse
+import asyncio
 import multiprocessing as mp
-import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -40,28 +41,33 @@ def prepare(config, cfg, per_counter: int):
 
 
 def client_process(url: str, clients: list, ready, stop, out):
-    """Connect these clients, note when each message arrives, and report everything at the end."""
+    """Connect these clients, note when each message arrives, and report everything at the end.
+
+    One asyncio loop per process (python-socketio's AsyncClient over aiohttp): a message wakes one loop, not one
+    thread per client fighting for the GIL, so what is measured is the hall's fan-out more than the clients'."""
+    asyncio.run(_clients(url, clients, ready, stop, out))
+
+
+async def _clients(url: str, clients: list, ready, stop, out):
     received = []  # (client index, namespace, event, counter, seq, ticket number, monotonic time)
-    lock = threading.Lock()
     sios = []
     for idx, namespace, auth in clients:
-        sio = socketio.Client(reconnection=False)
+        sio = socketio.AsyncClient(reconnection=False)
 
-        def on_any(event, data=None, _idx=idx, _ns=namespace):
+        async def on_any(event, data=None, _idx=idx, _ns=namespace):
             t = time.monotonic()
             if isinstance(data, dict):
-                with lock:
-                    number = (data.get("ticket") or {}).get("number")
-                    received.append((_idx, _ns, event, data.get("counter"), data.get("seq"), number, t))
+                number = (data.get("ticket") or {}).get("number")
+                received.append((_idx, _ns, event, data.get("counter"), data.get("seq"), number, t))
         sio.on("*", on_any, namespace=namespace)
-        sio.connect(url, namespaces=[namespace], auth=auth, transports=["websocket"], wait_timeout=20)
+        await sio.connect(url, namespaces=[namespace], auth=auth, transports=["websocket"], wait_timeout=20)
         sios.append(sio)
     ready.set()
-    stop.wait()
-    with lock:
-        out.put(list(received))
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+    out.put(list(received))
     for sio in sios:
-        sio.disconnect()
+        await sio.disconnect()
 
 
 def main():
@@ -117,18 +123,19 @@ def main():
         def call(n: int, due: float):
             time.sleep(max(0.0, due - time.monotonic()))
             h = {"Authorization": f"Bearer {tokens[n]}"}
-            with requests.Session() as s:
-                t0 = time.monotonic()
-                r = s.post(f"{server.url}/api/counters/{n}/next", headers=h, timeout=30)
-                if r.status_code != 200:
-                    errors[f"next {r.status_code} {r.json().get('error')}"] += 1
-                    return
-                sent.append((n, r.json()["number"], t0, time.monotonic()))
-                time.sleep(0.3)  # the citizen walks up; the clerk finishes (the pad is asked for a rating)
-                r = s.post(f"{server.url}/api/counters/{n}/finish", headers=h, timeout=30)
-                if r.status_code != 200:
-                    errors[f"finish {r.status_code}"] += 1
+            s = panels[n]  # each counter panel keeps its connection, as a browser does
+            t0 = time.monotonic()
+            r = s.post(f"{server.url}/api/counters/{n}/next", headers=h, timeout=30)
+            if r.status_code != 200:
+                errors[f"next {r.status_code} {r.json().get('error')}"] += 1
+                return
+            sent.append((n, r.json()["number"], t0, time.monotonic()))
+            time.sleep(0.3)  # the citizen walks up; the clerk finishes (the pad is asked for a rating)
+            r = s.post(f"{server.url}/api/counters/{n}/finish", headers=h, timeout=30)
+            if r.status_code != 200:
+                errors[f"finish {r.status_code}"] += 1
 
+        panels = {n: requests.Session() for n in counters}
         start = time.monotonic() + 0.2
         with ThreadPoolExecutor(max_workers=64) as pool:
             for i in range(args.calls):

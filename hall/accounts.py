@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 from typing import Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import tables
@@ -116,15 +116,25 @@ def resolve(hall, token: Optional[str]) -> Optional[dict]:
         for device in getattr(hall.cfg.devices, kind):
             if hmac.compare_digest(device.token, token):
                 return {"kind": kind[:-1], "id": device.id, "counter": getattr(device, "counter", None)}
-    with hall.uow(write=False) as uow:
-        l, u = tables.logins, tables.users
-        row = uow.session.execute(
-            select(l.c.counter, l.c.expires_at, l.c.ended_at, u.c.username, u.c.role, u.c.full_name, u.c.active)
-            .join(u, u.c.id == l.c.user_id).where(l.c.token == _digest(token))).first()
+    with hall.db.reader.connect() as conn:
+        row = conn.execute(_WHO, {"token": _digest(token)}).first()
     if row is None or row.ended_at is not None or row.expires_at < hall.clock.now() or not row.active:
         return None
     return {"kind": "user", "username": row.username, "role": row.role, "full_name": row.full_name,
-            "counter": row.counter, "token": token}
+            "counter": row.counter, "token": token,
+            "holds_counter": row.counter is not None and row.counter_clerk == row.username}
+
+
+def _who():
+    """A sign-in's person, and who holds the counter it was made at now (one statement for every request)."""
+    l, u, c = tables.logins, tables.users, tables.counters
+    return (select(l.c.counter, l.c.expires_at, l.c.ended_at, u.c.username, u.c.role, u.c.full_name, u.c.active,
+                   c.c.clerk.label("counter_clerk"))
+            .join(u, u.c.id == l.c.user_id).outerjoin(c, c.c.number == l.c.counter)
+            .where(l.c.token == bindparam("token")))
+
+
+_WHO = _who()
 
 
 def ensure_admin(hall) -> Optional[str]:

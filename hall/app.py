@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from flask import Flask, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -36,6 +37,8 @@ def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = Non
     app.config["TESTING"] = testing
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
+    app.json.sort_keys = False  # fields in the order views.py gives them (id, number … first), and less work per reply
+    app.session_interface = SessionCookies()
     app.secret_key = cfg.server.secret_key or _secret_key(data_dir(cfg, base))
 
     start_mappers()
@@ -65,6 +68,18 @@ def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = Non
                                message_queue=queue, channel=os.environ.get("MOTCUA_MESSAGE_QUEUE_CHANNEL", "motcua"),
                                logger=False, engineio_logger=False, cors_allowed_origins=[])
     return app
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer built once per key instead of on every request (every
+    kiosk ticket and every counter call paid for it, cookie or not)."""
+
+    def get_signing_serializer(self, app):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = getattr(self, "_signer", None)
+        if cached is None or cached[0] != key:
+            self._signer = cached = (key, super().get_signing_serializer(app))
+        return cached[1]
 
 
 def _catalogue(cfg: Config, base: Path):

@@ -14,7 +14,7 @@ from .domain import estimate
 from .domain.calling import choose_next
 from .domain.errors import Closed, Conflict, Exhausted, Forbidden, InvalidTransition, NotFound, QueueEmpty, QueueError
 from .domain.hours import issuing_state
-from .domain.model import CALLED, CLOSED, OPEN, Ticket, format_number
+from .domain.model import CALLED, CLOSED, Ticket, format_number
 from .db.uow import UnitOfWork
 from .group_commit import GroupCommit, Order
 from . import views
@@ -68,14 +68,15 @@ class Hall:
         self._service_s[code] = (mean, time.monotonic())
         return mean
 
-    def open_counters(self, uow: UnitOfWork, code: str, states=None) -> int:
-        states = states if states is not None else uow.repo.counters()
+    def open_counters(self, uow: UnitOfWork, code: str, opened: Optional[set[int]] = None) -> int:
+        """How many counters serving this service are open (all of them, while none is: the estimate assumes the
+        hall opens as planned)."""
+        opened = opened if opened is not None else uow.repo.open_counters()
         serving = self.counters_of[code]
-        n = sum(1 for c in serving if c in states and states[c].state == OPEN)
-        return n or len(serving)
+        return sum(1 for c in serving if c in opened) or len(serving)
 
-    def estimate_wait(self, uow: UnitOfWork, code: str, ahead: int, states=None) -> int:
-        return estimate.estimated_wait_s(ahead, self.mean_service_s(uow, code), self.open_counters(uow, code, states))
+    def estimate_wait(self, uow: UnitOfWork, code: str, ahead: int, opened: Optional[set[int]] = None) -> int:
+        return estimate.estimated_wait_s(ahead, self.mean_service_s(uow, code), self.open_counters(uow, code, opened))
 
     # --- tickets ----------------------------------------------------------------------------------
     def issue_ticket(self, service: str, priority: Optional[str] = None, channel: str = "kiosk") -> dict:
@@ -118,17 +119,16 @@ class Hall:
                 number = format_number(svc.prefix, n, max(3, len(str(svc.end))))
                 ticket = Ticket(secrets.token_urlsafe(12), day, svc.code, seq, number, self.clock.now(),
                                 order.channel, order.priority)
-                uow.repo.add(ticket)
                 issued.append((order, ticket))
-            uow.flush()  # ids for the events
-            states = uow.repo.counters() if issued else {}
+            uow.repo.add_new_tickets([ticket for _, ticket in issued])  # one statement; ids for the events
+            opened = uow.repo.open_counters() if issued else set()
             for order, ticket in issued:
                 # everyone waiting arrived earlier, so: priority tickets wait behind priority ones, others
                 # behind everybody (the same rule as calling.choose_next and repository.people_ahead)
                 priority, others = waiting.get(ticket.service, (0, 0))
                 ahead = priority if ticket.is_priority else priority + others
                 waiting[ticket.service] = (priority + 1, others) if ticket.is_priority else (priority, others + 1)
-                wait = self.estimate_wait(uow, ticket.service, ahead, states)
+                wait = self.estimate_wait(uow, ticket.service, ahead, opened)
                 ticket.issued(ahead, wait)
                 order.ahead, order.wait = ahead, wait
             uow.commit()

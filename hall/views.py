@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .domain.hours import issuing_state
-from .domain.model import WAITING, CounterState
+from .domain.model import OPEN, WAITING, CounterState
 
 
 def ticket(hall, t, ahead: int, wait: int, visits=None) -> dict:
@@ -55,18 +55,18 @@ def counter(hall, c, t) -> dict:
     }
 
 
-def queues(hall, uow, codes=None, states=None) -> list[dict]:
+def queues(hall, uow, codes=None, opened=None) -> list[dict]:
     """Waiting count, the wait a new ticket would have, the longest wait now, and open/closed per service."""
     codes = list(hall.services) if codes is None else [c for c in codes if c in hall.services]
     counts = uow.repo.waiting_counts(hall.clock.today(), codes)
-    states = states if states is not None else uow.repo.counters()
+    opened = opened if opened is not None else uow.repo.open_counters()
     overrides = uow.repo.service_open_overrides()
     now = hall.clock.now()
     out = []
     for code in codes:
         waiting, earliest = counts.get(code, (0, None))
         out.append({"service": code, "unit": hall.unit_of[code].code, "waiting": waiting,
-                    "estimated_wait_s": hall.estimate_wait(uow, code, waiting, states),
+                    "estimated_wait_s": hall.estimate_wait(uow, code, waiting, opened),
                     "longest_wait_s": int((now - earliest).total_seconds()) if earliest else 0,
                     "open": overrides.get(code, hall.services[code].open)})
     return out
@@ -131,7 +131,7 @@ def snapshot(hall, uow) -> dict:
     return {"seq": uow.repo.last_seq_of_log(), "at": hall.clock.iso(hall.clock.now()),
             "centre": hall.cfg.centre.name, "issuing": is_open, "closed_reason": reason,
             "announcement": uow.repo.setting("announcement", hall.cfg.centre.announcement),
-            "counters": counters, "queues": queues(hall, uow, states=states), "recent_calls": recent,
+            "counters": counters, "queues": queues(hall, uow, opened={n for n, c in states.items() if c.state == OPEN}), "recent_calls": recent,
             "faults": faults}
 
 

@@ -19,6 +19,11 @@ class FakeRepository:
     def add(self, obj):
         self.s.pending.append(obj)
 
+    def add_new_tickets(self, new):
+        for t in new:
+            self.add(t)
+        self._assign_ids()
+
     def _assign_ids(self):
         for obj in self.s.pending:
             kind = type(obj).__name__
@@ -100,6 +105,9 @@ class FakeRepository:
 
     def counters(self):
         return dict(self.s.counters)
+
+    def open_counters(self):
+        return {n for n, c in self.s.counters.items() if c.state == "open"}
 
     def ticket_ids(self, ids):
         return {i: self.s.tickets[i] for i in ids if i in self.s.tickets}

@@ -371,7 +371,8 @@ def test_users_login_me_logout(api, admin):
     assert login["counter"] == 3 and login["role"] == "clerk" and login["expires_in_s"] == 12 * 3600
     lan = auth(login["token"])
     me = api.get("/api/me", headers=lan).get_json()
-    assert me == {"kind": "user", "username": "lan.nt", "role": "clerk", "full_name": "Nguyễn Thị Lan", "counter": 3}
+    assert me == {"kind": "user", "username": "lan.nt", "role": "clerk", "full_name": "Nguyễn Thị Lan", "counter": 3,
+                  "holds_counter": True}
     assert api.get("/api/counters/3").get_json()["clerk"] == "lan.nt"
     assert api.post("/api/logout", headers=lan).get_json() == {"signed_out": True}
     assert api.get("/api/counters/3").get_json()["state"] == "closed"

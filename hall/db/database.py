@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Engine
 
 HALL_LOCK_KEY = 0x6D6F7463  # "motc"
@@ -34,6 +34,23 @@ class Database:
         """Called at the start of every write transaction."""
         if not self.is_sqlite and connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": HALL_LOCK_KEY})
+
+    def insert_rows(self, connection, table, rows: list[dict]) -> list[int]:
+        """Insert rows in one go and return their new ids in the rows' order. Called under the hall lock.
+
+        PostgreSQL batches an INSERT … RETURNING that keeps the order. SQLite can't say which RETURNING row
+        belongs to which parameter set, so SQLAlchemy would fall back to one INSERT per row; instead the ids are
+        given here — the hall lock (BEGIN IMMEDIATE) makes this the only writer, so the next ids are free."""
+        if not rows:
+            return []
+        ident = table.c.id
+        if not self.is_sqlite:
+            stored = connection.execute(insert(table).returning(ident, sort_by_parameter_order=True), rows)
+            return [row[0] for row in stored]
+        last = connection.execute(select(func.max(ident))).scalar() or 0
+        ids = list(range(last + 1, last + 1 + len(rows)))
+        connection.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids)])
+        return ids
 
     def dispose(self):
         self.writer.dispose()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Optional
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ..domain.model import Event
@@ -40,7 +39,7 @@ class UnitOfWork:
             self.session.begin()
             if self.write:
                 self.db.lock_hall(self.session.connection())
-            self.repo = Repository(self.session)
+            self.repo = Repository(self.session, self.db)
         except BaseException:
             if self.write:
                 self.db.write_lock.release()
@@ -79,10 +78,8 @@ class UnitOfWork:
         if events:
             rows = [{"at": e.at, "kind": e.kind, "ticket_id": e.ticket_id, "visit_id": e.visit_id,
                      "service": e.service, "counter": e.counter, "clerk": e.clerk, "data": e.data} for e in events]
-            # one statement for them all; the log's ids come back in the rows' order and are the sequence numbers
-            stored = self.session.connection().execute(
-                insert(tables.events).returning(tables.events.c.id, sort_by_parameter_order=True), rows)
-            for event, (seq,) in zip(events, stored):
+            # the log's ids are the sequence numbers, in the order the events happened
+            for event, seq in zip(events, self.db.insert_rows(self.session.connection(), tables.events, rows)):
                 event.seq = seq
         if self.on_commit:
             self.messages = self.on_commit(events, self)
