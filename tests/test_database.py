@@ -42,3 +42,12 @@ def test_ids_come_back_in_the_rows_order_and_follow_what_is_there(db):
     with db.writer.begin() as conn:  # and the database's own numbering carries on after them
         new_id = conn.execute(tables.events.insert().values(**event("after", 0))).inserted_primary_key[0]
     assert new_id > second[-1]
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(db):
+    """hall/db/tables.py and the Alembic migrations must not drift apart (a new index or column needs its migration)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    with db.writer.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), tables.metadata)
+    assert diffs == []

@@ -53,7 +53,9 @@ tickets = Table(
     Column("note", Text, nullable=False, default=""),
     UniqueConstraint("day", "issued_service", "seq", name="uq_tickets_day_issued_service_seq"),
     UniqueConstraint("day", "number", name="uq_tickets_day_number"),
-    Index("ix_tickets_line", "day", "state", "service", "issued_at"),
+    # the lines: who waits for a service, in order of arrival, and in which class — counted and headed from the
+    # index alone, without visiting the rows
+    Index("ix_tickets_line", "day", "state", "service", "issued_at", "priority"),
 )
 
 visits = Table(
