@@ -44,7 +44,7 @@ def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = Non
     start_mappers()
     db = Database(db_url or database_url(cfg, base), cfg.storage.sqlite_synchronous)
     upgrade(db)
-    hall = Hall(cfg, db, clock or Clock(cfg.centre.timezone), publish=realtime.publish)
+    hall = Hall(cfg, db, clock or Clock(cfg.centre.timezone))  # publishes once realtime.attach gives it a server
     hall.catalogue = _catalogue(cfg, base)
     hall.config_path = config_path
     app.extensions["motcua.hall"] = hall
@@ -64,9 +64,9 @@ def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = Non
     queue = message_queue or os.environ.get("MOTCUA_MESSAGE_QUEUE") or cfg.server.message_queue or None
     # Several server processes pass their events through the message queue (docs/deployment.md); the channel
     # keeps two halls (or two test runs) on one Redis apart.
-    realtime.socketio.init_app(app, async_mode=async_mode or os.environ.get("MOTCUA_ASYNC_MODE") or "threading",
-                               message_queue=queue, channel=os.environ.get("MOTCUA_MESSAGE_QUEUE_CHANNEL", "motcua"),
-                               logger=False, engineio_logger=False, cors_allowed_origins=[])
+    realtime.attach(app, async_mode=async_mode or os.environ.get("MOTCUA_ASYNC_MODE") or "threading",
+                    message_queue=queue, channel=os.environ.get("MOTCUA_MESSAGE_QUEUE_CHANNEL", "motcua"),
+                    logger=False, engineio_logger=False, cors_allowed_origins=[])
     return app
 
 

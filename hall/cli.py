@@ -72,9 +72,9 @@ def serve(config_path, host, port, async_mode):
         from gevent import monkey
         monkey.patch_all()
     os.environ["MOTCUA_ASYNC_MODE"] = async_mode
-    from .realtime import socketio
     from .daily import start_day_keeper
     app, hall = _hall(config_path)
+    socketio = app.extensions["socketio"]
     start_day_keeper(hall, socketio)
     from .reports.outbox import start_webhook_worker
     start_webhook_worker(hall, socketio)

@@ -1,4 +1,7 @@
-"""The way out to the screens: Socket.IO namespaces, who may join them, and the one `publish` the hall uses.
+"""The way out to the screens: Socket.IO namespaces, who may join them, and the `publish` the hall uses.
+
+Each app has its own Socket.IO server (`attach(app)`, then `app.extensions["socketio"]`), and its hall publishes
+through that server only — two halls in one process (tests, tools) don't hear each other.
 
 Namespaces (docs/protocol.md):
 - /display, /counter, /kiosk, /supervisor — the hall stream: a `snapshot` on connect, then every event of the visit
@@ -8,12 +11,12 @@ Namespaces (docs/protocol.md):
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from typing import Callable
+
+from flask import Flask, current_app, request
 from flask_socketio import SocketIO, emit, join_room
 
 from . import accounts, views
-
-socketio = SocketIO()
 
 HALL_STREAM = ("/display", "/counter", "/kiosk", "/supervisor")
 ALLOWED = {"/display": {"display", "user"}, "/counter": {"user"}, "/kiosk": {"kiosk", "user"},
@@ -25,19 +28,34 @@ def room(kind: str, key) -> str:
     return f"{kind}-{key}"
 
 
-def publish(messages: list[dict]) -> None:
-    """Send one commit's messages to every screen that cares, in sequence order."""
-    for msg in messages:
-        for ns in HALL_STREAM:
-            socketio.emit(msg["type"], msg, namespace=ns)
-        ticket = msg.get("ticket")
-        if ticket:
-            socketio.emit("ticket", msg, namespace="/ticket", to=room("ticket", ticket["id"]))
-        for q in msg.get("queue", []):
-            socketio.emit("queue", {"seq": msg["seq"], **q}, namespace="/ticket", to=room("service", q["service"]))
-        counter = msg.get("counter")
-        if counter is not None and msg["type"] in ("finished", "transferred", "called", "rated", "signed_out"):
-            socketio.emit(*_pad_message(msg), namespace="/pad", to=room("counter", counter))
+def attach(app: Flask, **options) -> SocketIO:
+    """A Socket.IO server for this app, with the namespaces' handlers; the app's hall publishes through it."""
+    socketio = SocketIO(app, **options)
+    for namespace in HALL_STREAM:
+        _hall_stream(socketio, namespace)
+    socketio.on("connect", namespace="/pad")(pad_connect)
+    socketio.on("connect", namespace="/ticket")(ticket_connect)
+    socketio.on("status", namespace="/ticket")(ticket_status)
+    app.extensions["motcua.hall"].publish = publisher(socketio)
+    return socketio
+
+
+def publisher(socketio: SocketIO) -> Callable[[list[dict]], None]:
+    def publish(messages: list[dict]) -> None:
+        """Send one commit's messages to every screen that cares, in sequence order."""
+        for msg in messages:
+            for ns in HALL_STREAM:
+                socketio.emit(msg["type"], msg, namespace=ns)
+            ticket = msg.get("ticket")
+            if ticket:
+                socketio.emit("ticket", msg, namespace="/ticket", to=room("ticket", ticket["id"]))
+            for q in msg.get("queue", []):
+                socketio.emit("queue", {"seq": msg["seq"], **q}, namespace="/ticket",
+                              to=room("service", q["service"]))
+            counter = msg.get("counter")
+            if counter is not None and msg["type"] in ("finished", "transferred", "called", "rated", "signed_out"):
+                socketio.emit(*_pad_message(msg), namespace="/pad", to=room("counter", counter))
+    return publish
 
 
 def _pad_message(msg: dict) -> tuple[str, dict]:
@@ -66,7 +84,7 @@ def _snapshot() -> dict:
         return views.snapshot(hall, uow)
 
 
-def _hall_stream(namespace: str):
+def _hall_stream(socketio: SocketIO, namespace: str):
     @socketio.on("connect", namespace=namespace)
     def connect(auth=None):
         who = _principal(auth)
@@ -79,10 +97,6 @@ def _hall_stream(namespace: str):
     @socketio.on("resync", namespace=namespace)
     def resync(_data=None):
         emit("snapshot", _snapshot())
-
-
-for _ns in HALL_STREAM:
-    _hall_stream(_ns)
 
 
 def _pad_state(counter: int) -> dict:
@@ -100,7 +114,6 @@ def _pad_state(counter: int) -> dict:
             "ask_criteria_at_most": hall.cfg.ratings.ask_criteria_at_most, "timeout_s": hall.cfg.ratings.timeout_s}
 
 
-@socketio.on("connect", namespace="/pad")
 def pad_connect(auth=None):
     who = _principal(auth)
     if who is None or who["kind"] not in ALLOWED["/pad"] or who.get("counter") is None:
@@ -109,7 +122,6 @@ def pad_connect(auth=None):
     emit("snapshot", _pad_state(who["counter"]))
 
 
-@socketio.on("connect", namespace="/ticket")
 def ticket_connect(auth=None):
     token = (auth or {}).get("ticket") if isinstance(auth, dict) else request.args.get("ticket")
     hall = _hall()
@@ -122,7 +134,6 @@ def ticket_connect(auth=None):
     emit("snapshot", status)
 
 
-@socketio.on("status", namespace="/ticket")
 def ticket_status(data=None):
     token = (data or {}).get("ticket") if isinstance(data, dict) else None
     try:

@@ -1,15 +1,12 @@
 """The Socket.IO namespaces with Flask-SocketIO's test client: who may join which, the snapshot on connect, every
 visit-log event in sequence, resync, the pads' room per counter, the ticket watchers' rooms.
-
-The test clients must be made after the test's app: hall.realtime.socketio is one object for the process, bound
-anew by every create_app (see test_a_second_app_in_the_process_takes_the_socket_server).
+Each app has its own Socket.IO server (app.extensions["socketio"]): see test_two_apps_in_one_process_keep_their_screens.
 """
 from __future__ import annotations
 
 import pytest
 
 from api_checks import event_kinds, quick_passwords
-from hall.realtime import socketio
 
 HALL_STREAM = ["/display", "/counter", "/kiosk", "/supervisor"]
 
@@ -25,7 +22,7 @@ def connect(app):
     clients = []
 
     def connect(namespace, query_string=None, **auth):
-        c = socketio.test_client(app, namespace=namespace, auth=auth or None, query_string=query_string)
+        c = app.extensions["socketio"].test_client(app, namespace=namespace, auth=auth or None, query_string=query_string)
         clients.append((c, namespace))
         return c
 
@@ -245,20 +242,25 @@ def test_a_ticket_watcher_sees_its_ticket_and_its_line(connect, client, kiosk, s
     assert received(phone, "/ticket") == [("error", {"error": "no such ticket"})]
 
 
-# --- one socket server per process ----------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="hall.realtime.socketio is one object per process: each create_app binds it "
-                   "to a new Socket.IO server, so clients of an earlier app hear nothing more and a hall's events "
-                   "go to the newest app's clients")
-def test_a_second_app_in_the_process_takes_the_socket_server(app, cfg, clock, tmp_path, kiosk):
+# --- one socket server per app ----------------------------------------------------------------------------------
+def test_two_apps_in_one_process_keep_their_screens(app, cfg, clock, tmp_path, kiosk):
+    """A second hall made in the same process (tests, tools) has its own Socket.IO server: each hall's events go to
+    its own screens only."""
     from hall.app import create_app
-    first = socketio.test_client(app, namespace="/display", auth={"token": cfg.devices.displays[0].token})
+    token = {"token": cfg.devices.displays[0].token}
+    first = app.extensions["socketio"].test_client(app, namespace="/display", auth=token)
     received(first, "/display")
     other = create_app(cfg, db_url=f"sqlite:///{tmp_path / 'other.db'}", clock=clock, testing=True)
-    second = socketio.test_client(other, namespace="/display", auth={"token": cfg.devices.displays[0].token})
+    assert other.extensions["socketio"] is not app.extensions["socketio"]
+    second = other.extensions["socketio"].test_client(other, namespace="/display", auth=token)
     received(second, "/display")
     try:
         post(app.test_client(), "/api/tickets", kiosk, 201, service="TP.LLTP")
         assert [name for name, _ in received(first, "/display")] == ["issued"]
         assert received(second, "/display") == []
+        post(other.test_client(), "/api/tickets", kiosk, 201, service="TP.LLTP")
+        assert [name for name, _ in received(second, "/display")] == ["issued"]
+        assert received(first, "/display") == []
     finally:
+        first.disconnect("/display")
         second.disconnect("/display")
