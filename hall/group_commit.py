@@ -5,14 +5,18 @@ Instead of each then paying for its own transaction — begin, the same look-ups
 the lock next takes everybody waiting and does their work in one unit of work. Each caller still gets its answer
 only after that commit: an acknowledged ticket is on disk, as before.
 
-    issuing = GroupCommit(hall._issue_batch)       # work(orders) settles every order it is given
+    issuing = GroupCommit(hall._issue_batch)       # work(orders) settles every order it is given,
+                                                   # each only once its outcome is final (committed or refused)
     ticket = issuing.submit(TicketOrder(...))      # returns the order's result, or raises its error
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any, Callable, Optional
+
+log = logging.getLogger("motcua.group_commit")
 
 
 class Order:
@@ -54,9 +58,10 @@ class GroupCommit:
                 self.largest = max(self.largest, len(batch))
                 try:
                     self.work(batch)
-                except BaseException as exc:  # the transaction failed: nobody in it got anything
+                except BaseException as exc:  # whoever wasn't answered yet gets the failure
+                    log.exception("a batch failed: %s", exc)
                     for o in batch:
-                        if o.error is None:
+                        if not o.settled:
                             o.fail(exc)
                 for o in batch:
                     if not o.settled:

@@ -27,7 +27,6 @@ class TicketOrder(Order):
 
     def __init__(self, service, priority: Optional[str], channel: str):
         self.service, self.priority, self.channel = service, priority, channel
-        self.ahead = self.wait = 0
 
 
 class Hall:
@@ -96,7 +95,7 @@ class Hall:
 
     def _issue_batch(self, orders: list["TicketOrder"]) -> None:
         """Issue the tickets these orders ask for, in order, in one unit of work; settle each order."""
-        issued = []
+        issued, answers = [], []
         with self.uow() as uow:
             now = self.clock.now()
             day = self.clock.local(now).date()
@@ -130,10 +129,10 @@ class Hall:
                 waiting[ticket.service] = (priority + 1, others) if ticket.is_priority else (priority, others + 1)
                 wait = self.estimate_wait(uow, ticket.service, ahead, opened)
                 ticket.issued(ahead, wait)
-                order.ahead, order.wait = ahead, wait
+                answers.append((order, views.ticket(self, ticket, ahead, wait)))
             uow.commit()
-        for order, ticket in issued:
-            order.done(views.ticket(self, ticket, order.ahead, order.wait))
+            for order, answer in answers:  # committed: these kiosks have their numbers, whatever happens next
+                order.done(answer)
 
     def ticket_status(self, token: str) -> dict:
         with self.uow(write=False) as uow:

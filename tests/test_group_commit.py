@@ -86,22 +86,38 @@ def test_one_order_failing_leaves_the_others_in_its_batch_served():
         assert isinstance(r, Closed) if o.value % 2 else r == o.value
 
 
-def test_a_failed_transaction_fails_everyone_in_it_and_the_next_batch_works():
+def test_a_failed_batch_fails_everyone_not_yet_answered_and_the_next_batch_works():
     calls = []
 
     def work(batch):
         calls.append(len(batch))
         if len(calls) == 1:
+            raise OSError("disk I/O error")  # the transaction failed before anyone was answered
+        if len(calls) == 2:
             for o in batch[:2]:
-                o.done("written?")  # settled, but the transaction then fails: nobody may keep a result
-            raise OSError("disk I/O error")
+                o.done("committed")  # answered only once final …
+            raise RuntimeError("sending to the screens failed")  # … so a later failure can't take it back
         for o in batch:
             o.done("ok")
 
-    gc, results = GroupCommit(work), {}
-    held(gc, [Job(i) for i in range(5)], results)
-    assert all(isinstance(r, OSError) for r in results.values()) and len(results) == 5
+    gc = GroupCommit(work)
+    results = held(gc, [Job(i) for i in range(5)], {})
+    assert len(results) == 5 and all(isinstance(r, OSError) for r in results.values())
+    orders = [Job(i) for i in range(5)]
+    results = held(gc, orders, {})
+    answered = [results[o] for o in orders if results[o] == "committed"]
+    assert len(answered) == 2 and sum(isinstance(r, RuntimeError) for r in results.values()) == 3
     assert gc.submit(Job(9)) == "ok"
+
+
+def test_a_ticket_committed_before_the_screens_fail_keeps_its_number(hall):
+    def broken(messages):
+        raise ConnectionError("message queue down")
+    hall.publish = broken
+    ticket = hall.issue_ticket(SERVICE)
+    assert ticket["number"] == "K001"
+    hall.publish = None
+    assert hall.ticket_status(ticket["id"])["number"] == "K001"
 
 
 # --- issuing tickets in a batch, on the real database --------------------------------------------
