@@ -2,13 +2,12 @@
 the languages (every string translated, the committed .mo matching its .po, every glyph drawable) and the docs."""
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from conftest import ROOT, service_at
@@ -174,9 +173,12 @@ def test_every_string_of_the_pages_is_translated():
 
 
 def test_committed_mo_matches_its_po():
-    out = io.BytesIO()
-    write_mo(out, catalog())
-    assert (PO.with_suffix(".mo")).read_bytes() == out.getvalue(), "run pybabel compile -d hall/web/translations"
+    """The compiled catalogue the server reads says what the .po says (compared message by message: the .mo's
+    header names the Babel version that wrote it, which is no business of this test)."""
+    with (PO.with_suffix(".mo")).open("rb") as f:
+        compiled = {m.id: m.string for m in read_mo(f) if m.id}
+    written = {m.id: m.string for m in catalog() if m.id and m.string and not m.fuzzy}
+    assert compiled == written, "run pybabel compile -d hall/web/translations"
 
 
 def test_vietnamese_text_is_nfc_and_every_glyph_draws():
