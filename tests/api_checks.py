@@ -11,6 +11,11 @@ from werkzeug.security import generate_password_hash
 from hall import accounts
 from hall.db import tables
 
+def auth(token: str) -> dict:
+    """Authorization headers for a bearer token (a sign-in's or a device's)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 TABLES = ("tickets", "visits", "counters", "events", "ratings", "users", "logins", "service_states", "settings",
           "device_status")
 

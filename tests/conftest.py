@@ -66,6 +66,13 @@ def client(app):
 
 
 @pytest.fixture
+def api(client, hall):
+    """The test client with checks: `api.refused(...)` — a 4xx JSON error naming the problem, and no table changed."""
+    from api_checks import Api
+    return Api(client, hall)
+
+
+@pytest.fixture
 def kiosk(cfg):
     """Authorization headers of the first kiosk."""
     return {"Authorization": f"Bearer {cfg.devices.kiosks[0].token}"}

@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from api_checks import Api, RouteRecorder, api_routes, event_kinds, quick_passwords
+from api_checks import RouteRecorder, api_routes, auth, event_kinds, quick_passwords
 from hall.domain.model import format_number
 
 ROUTES = RouteRecorder().start()  # every /api route reached by the tests of this file
@@ -22,11 +22,6 @@ def cheap_hashing(monkeypatch):
 
 
 @pytest.fixture
-def api(client, hall):
-    return Api(client, hall)
-
-
-@pytest.fixture
 def supervisor(sign_in):
     return sign_in(role="supervisor")
 
@@ -34,10 +29,6 @@ def supervisor(sign_in):
 @pytest.fixture
 def admin(sign_in):
     return sign_in(role="admin")
-
-
-def auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def issue(api, kiosk, service="TP.LLTP", **extra):

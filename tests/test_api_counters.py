@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api_checks import Api, event_kinds, quick_passwords
+from api_checks import auth, event_kinds, quick_passwords
 
 ACTIONS_WITH_A_TICKET = ["recall", "start", "finish", "no-show"]
 
@@ -16,17 +16,8 @@ def cheap_hashing(monkeypatch):
 
 
 @pytest.fixture
-def api(client, hall):
-    return Api(client, hall)
-
-
-@pytest.fixture
 def clerk(sign_in):
     return sign_in(7)
-
-
-def auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def issue(api, kiosk, service="TP.LLTP", **extra) -> dict:

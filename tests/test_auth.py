@@ -9,7 +9,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from api_checks import Api, event_kinds, quick_passwords
+from api_checks import auth, event_kinds, quick_passwords
 from hall import accounts
 from hall.db import tables
 
@@ -24,15 +24,6 @@ def cheap_hashing(monkeypatch):
 @pytest.fixture
 def real_hashing(monkeypatch):
     monkeypatch.undo()  # back to accounts' own scrypt, for the people made after this
-
-
-@pytest.fixture
-def api(client, hall):
-    return Api(client, hall)
-
-
-def auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def login(api, username, counter=None, **extra) -> dict:
