@@ -55,9 +55,6 @@ class Hall:
             raise NotFound(f"there is no counter {number}", counter=number)
         return self.counter_conf[number]
 
-    def service_open(self, uow: UnitOfWork, code: str) -> bool:
-        return uow.repo.service_open_overrides().get(code, self.services[code].open)
-
     def mean_service_s(self, uow: UnitOfWork, code: str) -> float:
         cached = self._service_s.get(code)
         if cached and time.monotonic() - cached[1] < 30:

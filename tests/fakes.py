@@ -41,12 +41,12 @@ class FakeRepository:
     def ticket_by_number(self, day, number):
         return next((t for t in self.s.tickets.values() if t.day == day and t.number == number), None)
 
-    def last_seq(self, day, service):
-        return max((t.seq for t in self.s.tickets.values() if t.day == day and t.issued_service == service),
-                   default=0)
-
     def last_seqs(self, day, services):
-        return {s: n for s in services if (n := self.last_seq(day, s))}
+        out = {}
+        for t in self.s.tickets.values():
+            if t.day == day and t.issued_service in services:
+                out[t.issued_service] = max(out.get(t.issued_service, 0), t.seq)
+        return out
 
     def waiting_by_class(self, day, services):
         out = {}

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import functools
-from types import SimpleNamespace
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Optional, Sequence
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all
@@ -45,11 +45,6 @@ class Repository:
     def ticket_by_number(self, day: date, number: str) -> Optional[Ticket]:
         return self.session.scalars(select(Ticket).where(tables.tickets.c.day == day,
                                                          tables.tickets.c.number == number)).first()
-
-    def last_seq(self, day: date, service: str) -> int:
-        t = tables.tickets.c
-        return self.session.execute(select(func.max(t.seq)).where(t.day == day, t.issued_service == service)
-                                    ).scalar() or 0
 
     def last_seqs(self, day: date, services) -> dict[str, int]:
         """service → the last sequence number it gave out that day (services that gave none are left out)."""
