@@ -64,7 +64,7 @@ def build_hall(config: tuple, db_url: str, unlocked: bool = False, widen: bool =
 def widen_races():
     """Sleep after each read that a write depends on (the next number, the line's head, a ticket by number)."""
     from hall.db.repository import Repository
-    for name in ("last_seq", "heads", "ticket_by_number"):
+    for name in ("last_seqs", "heads", "ticket_by_number"):
         original = getattr(Repository, name)
         if getattr(original, "widened", False):
             continue
@@ -251,7 +251,7 @@ def config(tmp_path) -> tuple:
 # --- the tests ------------------------------------------------------------------------------
 def test_threads_issue_and_call_at_once(config, db_url, monkeypatch):
     from hall.db.repository import Repository
-    for name in ("last_seq", "heads", "ticket_by_number"):
+    for name in ("last_seqs", "heads", "ticket_by_number"):
         monkeypatch.setattr(Repository, name, getattr(Repository, name))  # undo widen_races afterwards
     hall = build_hall(config, db_url)
     done = threading.Event()
