@@ -6,10 +6,14 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT    ?= 5000
+# Every pip install takes the exact versions in constraints.txt; `make lock` rewrites it after pyproject.toml changes.
+EXTRAS  := server,postgres,redis,reports,kiosk,display,test
+PIP_PIN := pip==26.3
+UV_PIN  := uv==0.13.8
 # Debian packages the hall needs: Unicode fonts for Vietnamese, the offline voice, audio tools, a browser for the tests.
 DEBS    := fonts-dejavu-core fonts-noto-core espeak-ng sox chromium imagemagick poppler-utils
 
-.PHONY: run test install system-deps js screenshots clean
+.PHONY: run test install lock system-deps js screenshots clean
 
 run: install
 	$(VENV)/bin/motcua run --port $(PORT)
@@ -22,10 +26,18 @@ install: $(STAMP) system-deps js
 $(PY):
 	python3 -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install -q '$(PIP_PIN)'
+	$(PY) -m pip install -q -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $@
+
+# Pin every package of every extra, for Python 3.11+ on any OS. Pins already in constraints.txt are kept (a new
+# dependency is added at its newest allowed version); `make lock LOCK_ARGS=--upgrade` moves every pin to the newest
+# release pyproject.toml allows, `LOCK_ARGS="--upgrade-package babel"` one of them. Then `make test`.
+lock: | $(PY)
+	$(PY) -m pip install -q '$(UV_PIN)'
+	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 --quiet \
+	  --custom-compile-command 'make lock' -o constraints.txt $(LOCK_ARGS)
 
 system-deps:
 	@if command -v dpkg >/dev/null 2>&1; then \

@@ -7,7 +7,7 @@ import click
 
 from ..cli import _hall, config_option
 from ..domain.errors import QueueError
-from .figures import GROUPINGS
+from . import GROUPINGS, extra_missing
 
 
 @click.command("report")
@@ -34,7 +34,11 @@ def report_command(config_path, start, end, by, fmt, out, rebuild):
     except QueueError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
-    data = export.FORMATS[fmt][0](report, hall.cfg)
+    try:
+        data = export.FORMATS[fmt][0](report, hall.cfg)
+    except ModuleNotFoundError as exc:
+        click.echo(f"error: {extra_missing(exc)}", err=True)
+        sys.exit(1)
     if out:
         with open(out, "wb") as f:
             f.write(data if isinstance(data, bytes) else data.encode("utf-8"))

@@ -6,10 +6,6 @@ import io
 import json
 from typing import Optional
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from .figures import Report
 
 CHANNELS = {"kiosk": ("Ki-ốt", "Kiosk"), "web": ("Trực tuyến", "Web"), "appointment": ("Đặt lịch hẹn", "Appointment"),
@@ -108,6 +104,9 @@ def to_csv(report: Report, cfg) -> bytes:
 
 
 def to_xlsx(report: Report, cfg) -> bytes:
+    from openpyxl import Workbook  # the `reports` extra: a server without it still has the table, CSV and JSON
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
     cols = columns(report, cfg)
     wb = Workbook()
     ws = wb.active

@@ -15,9 +15,9 @@ from typing import Optional
 
 import numpy as np
 
+from . import GROUPINGS
 from .facts import Facts, Table
 
-GROUPINGS = ("unit", "service", "counter", "clerk", "hour", "day")
 NONE = "—"
 
 

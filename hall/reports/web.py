@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from ..api import require
 from ..domain.errors import QueueError
-from . import export, rollup
+from . import GROUPINGS, export, extra_missing, rollup
 from .derive import counter_events
-from .figures import GROUPINGS
 from .make import make_report, parse_day
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
@@ -58,14 +57,21 @@ def download(fmt: str):
     report = make_report(hall(), start, end, by)
     make, mimetype, ext = export.FORMATS[fmt]
     name = f"bao-cao-{by}-{start}" + (f"-{end}" if end != start else "") + f".{ext}"
-    return Response(make(report, hall().cfg), mimetype=mimetype,
+    try:
+        data = make(report, hall().cfg)
+    except ModuleNotFoundError as exc:
+        abort(501, extra_missing(exc))
+    return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/charts/<name>.<fmt>")
 def chart(name: str, fmt: str):
     require(roles=("supervisor", "admin"))
-    from . import charts  # matplotlib loads only when a chart is asked for: the CLI and the server start fast
+    try:
+        from . import charts  # matplotlib loads only when a chart is asked for: the CLI and the server start fast
+    except ModuleNotFoundError as exc:
+        abort(501, extra_missing(exc))
     if name not in CHARTS or fmt not in charts.FORMATS:
         raise QueueError(f"charts: {', '.join(CHARTS)} as png or svg", field="chart")
     h = hall()
