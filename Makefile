@@ -1,6 +1,7 @@
 # Một Cửa — two commands for a newcomer:
 #   make run    creates .venv, installs everything, starts the whole hall on SQLite with the bundled config.yaml
 #   make test   installs everything and runs every test
+# (both install the exact versions in constraints.txt; after changing pyproject.toml's dependencies run `make lock`)
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
