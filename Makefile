@@ -29,7 +29,7 @@ $(PY):
 
 $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install -q '$(PIP_PIN)'
-	$(PY) -m pip install -q -c constraints.txt -e '.[$(EXTRAS)]'
+	$(PY) -m pip install -q -c constraints.txt --build-constraint constraints.txt -e '.[$(EXTRAS)]'
 	touch $@
 
 # Pin every package of every extra, for Python 3.11+ on any OS. Pins already in constraints.txt are kept (a new
