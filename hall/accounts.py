@@ -2,6 +2,8 @@
 
 A credential is a bearer token: a device's from config.yaml, or a person's from `POST /api/login` (stored only as
 its SHA-256, so a copy of the database lets nobody in). A clerk's sign-in holds one counter and acts on it alone.
+Passwords are hashed and checked by hall/passwords.py (off the event loop, NFC); failed sign-ins are counted and
+locked by hall/lockouts.py.
 """
 from __future__ import annotations
 
@@ -12,8 +14,7 @@ from datetime import timedelta
 from typing import Optional
 
 from sqlalchemy import bindparam, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
-
+from . import passwords
 from .db import tables
 from .domain.errors import Conflict, QueueError, Unauthorized
 
@@ -29,26 +30,28 @@ def add_user(hall, username: str, password: str, role: str, full_name: str = "")
         raise QueueError(f"role must be one of {', '.join(ROLES)}", field="role")
     if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         raise QueueError("a username is letters, digits, '.', '_' or '-'", field="username")
-    if len(password or "") < 8:
+    if len(passwords.normalised(password)) < 8:
         raise QueueError("a password needs at least 8 characters", field="password")
+    password_hash = passwords.make(password)  # before the hall lock: hashing takes a tenth of a second or more
     with hall.uow() as uow:
         u = tables.users
         if uow.session.execute(select(u.c.id).where(u.c.username == username)).first():
             raise Conflict(f"user '{username}' exists already", field="username")
         uow.session.execute(u.insert().values(username=username, full_name=full_name, role=role, active=True,
-                                              password_hash=generate_password_hash(password),
+                                              password_hash=password_hash,
                                               created_at=hall.clock.now()))
         uow.commit()
     return {"username": username, "role": role, "full_name": full_name}
 
 
 def set_password(hall, username: str, password: str) -> None:
-    if len(password or "") < 8:
+    if len(passwords.normalised(password)) < 8:
         raise QueueError("a password needs at least 8 characters", field="password")
+    password_hash = passwords.make(password)
     with hall.uow() as uow:
         u = tables.users
         done = uow.session.execute(update(u).where(u.c.username == username)
-                                   .values(password_hash=generate_password_hash(password))).rowcount
+                                   .values(password_hash=password_hash)).rowcount
         if not done:
             raise QueueError(f"no user '{username}'", field="username")
         uow.commit()
@@ -68,12 +71,22 @@ def set_active(hall, username: str, active: bool) -> None:
         uow.commit()
 
 
-def login(hall, username: str, password: str, counter: Optional[int] = None, force: bool = False) -> dict:
-    """Check the password, take the counter (clerks must), and hand out a bearer token."""
-    with hall.uow(write=False) as uow:
-        user = uow.session.execute(select(tables.users).where(tables.users.c.username == username)).first()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        raise Unauthorized("wrong username or password")
+def login(hall, username: str, password: str, counter: Optional[int] = None, force: bool = False,
+          address: Optional[str] = None) -> dict:
+    """Check the password, take the counter (clerks must), and hand out a bearer token.
+
+    Refused with lockouts.Throttled, before any password is checked, while the user or the client's address is
+    locked. An unknown user, a disabled one and a wrong password take the same path: one password check (against a
+    dummy hash when there is no user), one failure counted, the same answer."""
+    limits = hall.sign_in_limits
+    with limits.attempt(username, address):
+        with hall.uow(write=False) as uow:
+            user = uow.session.execute(select(tables.users).where(tables.users.c.username == username)).first()
+        right = passwords.matches(user.password_hash if user is not None else None, password)
+        if not (right and user.active):
+            limits.failed(username, address)
+            raise Unauthorized("wrong username or password")
+        limits.succeeded(username)
     if user.role == "clerk" and counter is None:
         raise QueueError("a clerk signs in to a counter: give its number", field="counter")
     if counter is not None:

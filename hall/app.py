@@ -22,6 +22,7 @@ from .config import Config, data_dir, database_url, default_config_path, load_co
 from .db.database import Database
 from .db.migrate import upgrade
 from .db.tables import start_mappers
+from .lockouts import SignInLimits
 from .operations import Hall
 
 log = logging.getLogger("motcua")
@@ -47,6 +48,7 @@ def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = Non
     hall = Hall(cfg, db, clock or Clock(cfg.centre.timezone))  # publishes once realtime.attach gives it a server
     hall.catalogue = _catalogue(cfg, base)
     hall.config_path = config_path
+    hall.sign_in_limits = SignInLimits(hall)
     app.extensions["motcua.hall"] = hall
 
     from .api import api

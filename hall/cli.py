@@ -163,6 +163,23 @@ def user_disable(config_path, username):
     click.echo(f"'{username}' disabled")
 
 
+@user.command("unlock")
+@config_option
+@click.argument("username", required=False)
+@click.option("--address", default=None, help="lift the lock on this client address instead (or as well)")
+def user_unlock(config_path, username, address):
+    """Lift a sign-in lock (too many wrong passwords) on a user or an address."""
+    from .domain.errors import QueueError
+    _app, hall = _hall(config_path)
+    try:
+        lifted = hall.sign_in_limits.lift(username, address)
+    except QueueError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    for lock in lifted:
+        click.echo(f"unlocked {lock['kind']} '{lock['subject']}'")
+
+
 @main.command("migrate")
 @config_option
 def migrate(config_path):

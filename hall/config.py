@@ -205,12 +205,29 @@ class Storage(Model):
     sqlite_synchronous: Literal["normal", "full"] = "full"
 
 
+class SignIn(Model):
+    """Failed sign-ins before a lock (hall/lockouts.py, docs/protocol.md "Sign-in limits")."""
+    user_failures: int = Field(5, ge=1, description="wrong passwords for one user before it is locked")
+    address_failures: int = Field(20, ge=1, description="failed sign-ins from one address before it is locked")
+    window_min: float = Field(15, gt=0, description="failures older than this are forgotten")
+    lockout_min: float = Field(15, gt=0, description="how long a lock lasts unless a supervisor lifts it")
+
+
+class Connections(Model):
+    """Limits of `motcua serve`'s connections (hall/serving.py, docs/deployment.md)."""
+    idle_timeout_s: float = Field(60, gt=0, description="a connection that sends nothing this long is closed")
+    header_timeout_s: float = Field(10, gt=0, description="a request's line and headers must arrive within this")
+    max: int = Field(5000, ge=10, description="connections served at once; more wait to be accepted")
+
+
 class Server(Model):
     secret_key: str = ""
     no_show_grace_min: int = Field(10, ge=0)
     login_hours: int = Field(12, ge=1)
     message_queue: str = ""
     estimate_window: int = Field(20, ge=1, description="finished visits used for the service rate")
+    sign_in: SignIn = SignIn()
+    connections: Connections = Connections()
 
 
 class Webhook(Model):

@@ -370,8 +370,29 @@ def test_users_login_me_logout(api, admin):
     api.refused("GET", "/api/me", 401, "sign in", headers=lan)
     # disabled: the password no longer opens
     assert api.post("/api/users/lan.nt/active", json={"active": False}, headers=admin).get_json()["active"] is False
-    api.refused("POST", "/api/login", 401, "wrong username or password",
+    api.refused("POST", "/api/login", 401, "wrong username or password", counts=("lockouts",),
                 json={"username": "lan.nt", "password": "matkhau123", "counter": 3})
+
+
+# --- GET /api/lockouts, POST /api/lockouts/lift ---------------------------------------------------------------
+def test_lockouts_listed_and_lifted_by_a_supervisor(api, hall, sign_in, supervisor):
+    sign_in(3)  # clerk3, password matkhau123
+    for _ in range(hall.cfg.server.sign_in.user_failures):
+        assert api.post("/api/login", json={"username": "clerk3", "password": "doan-sai-1", "counter": 3}) \
+            .status_code == 401
+    locks = api.get("/api/lockouts", headers=supervisor).get_json()
+    assert [(x["kind"], x["subject"], x["failures"]) for x in locks] == [("user", "clerk3", 5)]
+    assert locks[0]["retry_after_s"] == 15 * 60
+    api.refused("POST", "/api/login", 429, "thử lại sau 15 phút",
+                json={"username": "clerk3", "password": "matkhau123", "counter": 3})
+    api.refused("POST", "/api/lockouts/lift", 403, "supervisor", json={"user": "clerk3"}, headers=sign_in(4))
+    api.refused("POST", "/api/lockouts/lift", 400, "name the user", json={}, headers=supervisor)
+    api.refused("POST", "/api/lockouts/lift", 404, "not locked", json={"user": "clerk4"}, headers=supervisor)
+    out = api.post("/api/lockouts/lift", json={"user": "clerk3"}, headers=supervisor).get_json()
+    assert out == {"lifted": [{"kind": "user", "subject": "clerk3"}]}
+    assert api.get("/api/lockouts", headers=supervisor).get_json() == []
+    assert api.post("/api/login", json={"username": "clerk3", "password": "matkhau123", "counter": 3}) \
+        .status_code == 200
 
 
 @pytest.mark.parametrize("user, words, status", [

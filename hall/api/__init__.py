@@ -82,4 +82,4 @@ def http_error(exc: HTTPException):
     return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
 
 
-from . import counters, hall_routes, openapi, tickets  # noqa: E402,F401  (routes register on import)
+from . import counters, hall_routes, lockouts, openapi, tickets  # noqa: E402,F401  (routes register on import)

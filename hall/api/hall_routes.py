@@ -7,7 +7,9 @@ from flask import jsonify, request, session
 
 from .. import accounts, supervision, views
 from ..domain.errors import QueueError
+from ..lockouts import Throttled
 from . import Body, api, body, hall, require
+from .lockouts import refused
 
 
 @api.get("/services")
@@ -38,7 +40,10 @@ class Login(Body):
 def login():
     """Sign in (a clerk takes a counter) and get a bearer token."""
     req = body(Login)
-    out = accounts.login(hall(), req.username, req.password, req.counter, req.force)
+    try:
+        out = accounts.login(hall(), req.username, req.password, req.counter, req.force, address=request.remote_addr)
+    except Throttled as exc:
+        return refused(exc)
     session["token"] = out["token"]
     return jsonify(out)
 

@@ -5,14 +5,14 @@ import re
 
 from flask import current_app, jsonify
 
-from . import api, counters, hall_routes, tickets
+from . import api, counters, hall_routes, lockouts, tickets
 
 BODIES = {
     "api.issue_ticket": tickets.IssueTicket, "api.cancel_ticket": tickets.Cancel,
     "api.counter_action": None, "api.login": hall_routes.Login, "api.rate": hall_routes.Rating,
     "api.open_service": hall_routes.ServiceOpen, "api.announcement": hall_routes.Announcement,
     "api.reprint": hall_routes.Reprint, "api.device_status": hall_routes.DeviceStatus,
-    "api.add_user": hall_routes.NewUser,
+    "api.add_user": hall_routes.NewUser, "api.lift_lockout": lockouts.Lift,
 }
 PUBLIC = {"api.services", "api.ticket_status", "api.login", "api.openapi", "api.procedures", "api.counter_state"}
 
@@ -39,6 +39,13 @@ def spec() -> dict:
                   "responses": {"200": {"description": "done"}, "4XX": {"description": "an error: "
                                 "{\"error\": code, \"message\": text}",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+            if rule.endpoint == "api.login":
+                op["responses"]["429"] = {
+                    "description": "sign-ins of this user or from this address are locked after too many failures "
+                                   "(error too_many_sign_ins, in the client's language); nothing was checked",
+                    "headers": {"Retry-After": {"description": "seconds until a sign-in may be tried again",
+                                                "schema": {"type": "integer"}}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             if rule.endpoint not in PUBLIC:
                 op["security"] = [{"bearer": []}]
             if rule.endpoint == "api.counter_action":

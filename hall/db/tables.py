@@ -139,6 +139,17 @@ logins = Table(
     Column("ended_at", UTC),
 )
 
+# Failed sign-ins counted per user and per address (hall/lockouts.py); a row whose `locked_until` is ahead refuses
+# sign-ins for that user or address until then, or until a supervisor lifts it.
+lockouts = Table(
+    "lockouts", metadata,
+    Column("kind", String(8), primary_key=True),       # "user" or "address"
+    Column("subject", String(64), primary_key=True),   # the username or the client's IP address
+    Column("failures", Integer, nullable=False),
+    Column("since", UTC, nullable=False),              # the first failure of the present window
+    Column("locked_until", UTC),
+)
+
 service_states = Table(
     "service_states", metadata,
     Column("code", String(40), primary_key=True),

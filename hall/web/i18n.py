@@ -81,5 +81,18 @@ def js_strings() -> dict:
                    "closed": _("Quầy hoặc lĩnh vực đang đóng"), "conflict": _("Xung đột — đã có thay đổi khác"),
                    "not_found": _("Không tìm thấy"), "forbidden": _("Không có quyền thực hiện"),
                    "unauthorized": _("Cần đăng nhập lại"), "invalid": _("Dữ liệu không hợp lệ"),
-                   "network": _("Không kết nối được máy chủ")},
+                   "network": _("Không kết nối được máy chủ"),
+                   "too_many_sign_ins": _("Tạm khóa đăng nhập")},
     }
+
+
+def sign_ins_refused(kind: str, retry_after_s: int) -> str:
+    """Why a sign-in was refused before its password was checked (hall/lockouts.py), in the client's language."""
+    if retry_after_s <= 1:
+        return _("Đang kiểm tra các lần đăng nhập trước. Vui lòng thử lại sau giây lát.")
+    minutes = -(-retry_after_s // 60)
+    if kind == "address":
+        return _("Máy này bị tạm khóa đăng nhập vì sai mật khẩu nhiều lần. Vui lòng thử lại sau {minutes} phút hoặc "
+                 "nhờ cán bộ giám sát mở khóa.").format(minutes=minutes)
+    return _("Tài khoản bị tạm khóa vì sai mật khẩu nhiều lần. Vui lòng thử lại sau {minutes} phút hoặc nhờ cán bộ "
+             "giám sát mở khóa.").format(minutes=minutes)

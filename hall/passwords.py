@@ -1,0 +1,84 @@
+"""Password hashes: made and checked off the event loop, the same work for a user who doesn't exist, NFC text.
+
+Werkzeug's scrypt hash (N=32768, r=8, p=1 — 32 MiB, 0.1–0.3 s of one core) is what makes a stolen database
+useless, and also what let one wrong password freeze the hall: `motcua serve` runs every request on gevent's one
+thread, so a 0.3 s hash stopped every kiosk for 0.3 s. Here the hash runs in a small pool of real threads when the
+server runs under gevent (hashlib's scrypt and PBKDF2 release the GIL), so the loop keeps serving kiosks; outside
+gevent (the threaded server, the CLI, the tests) it is a plain call in the caller's own thread.
+
+The pool has one thread fewer than the machine has cores (at least one): sign-ins queue for it instead of taking
+every core from the hall — forty clerks at 07:30 wait a little longer for their panels, the kiosks don't.
+
+A sign-in for a user that doesn't exist checks the password against a dummy hash of the same kind, so the answer
+takes as long as for a wrong password and timing doesn't tell which usernames exist.
+
+Passwords are compared as NFC: an input method that sends "ư" as "u" + a combining horn (NFD) types the same
+password as one that sends the single character.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import threading
+import unicodedata
+from typing import Callable, Optional, TypeVar
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+T = TypeVar("T")
+_pool = None
+_pool_lock = threading.Lock()
+_dummy: Optional[str] = None
+
+
+def normalised(password: str) -> str:
+    return unicodedata.normalize("NFC", password or "")
+
+
+def make(password: str) -> str:
+    """A salted hash of the password (Werkzeug's default method), made off the event loop."""
+    return off_loop(generate_password_hash, normalised(password))
+
+
+def matches(stored: Optional[str], password: str) -> bool:
+    """Whether the password matches the stored hash. With no stored hash (no such user) a dummy hash is checked
+    instead, so the answer — always False — costs the same time."""
+    password = normalised(password)
+    if not stored:
+        off_loop(check_password_hash, dummy_hash(), password)
+        return False
+    return off_loop(check_password_hash, stored, password)
+
+
+def dummy_hash() -> str:
+    """A hash of a random password, made once per process, of the kind new passwords get."""
+    global _dummy
+    if _dummy is None:
+        _dummy = off_loop(generate_password_hash, secrets.token_urlsafe(16))
+    return _dummy
+
+
+def off_loop(fn: Callable[..., T], *args) -> T:
+    """Run fn(*args) in the hashing pool when the process runs under gevent, else in this thread."""
+    pool = _gevent_pool()
+    return fn(*args) if pool is None else pool.apply(fn, args)
+
+
+def workers() -> int:
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def _gevent_pool():
+    global _pool
+    if "gevent" not in sys.modules:
+        return None
+    from gevent import monkey
+    if not monkey.is_module_patched("socket"):  # gevent imported, but this process doesn't run on its loop
+        return None
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                from gevent.threadpool import ThreadPool
+                _pool = ThreadPool(workers())
+    return _pool
