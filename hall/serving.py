@@ -112,7 +112,7 @@ def gevent_server(sock, app, limits):
 
         def upgrade_websocket(self):
             out = super().upgrade_websocket()
-            if self.environ.get("wsgi.websocket") is not None:
+            if getattr(self, "websocket", None) is not None:
                 self.socket.settimeout(max(limits.idle_timeout_s, WEBSOCKET_IDLE_S))
             return out
 
