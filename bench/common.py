@@ -53,7 +53,10 @@ def bench_config(folder: Path, **storage) -> tuple[Path, object]:
 class Server:
     """One `motcua serve` process; `with Server(...) as s:` starts it and stops it."""
 
-    def __init__(self, config: Path, env: dict | None = None, args: tuple = ()):
+    def __init__(self, config: Path, env: dict | None = None, args: tuple = (), own_session: bool = False):
+        """own_session: start the server in a session of its own, so that Linux's scheduler (autogroups) shares the
+        CPU between it and this process's client threads as between two machines' worth of programs."""
+        self.own_session = own_session
         self.config, self.port = config, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -64,7 +67,8 @@ class Server:
     def __enter__(self) -> "Server":
         self.proc = subprocess.Popen([PY, "-m", "hall", "serve", "--config", str(self.config), "--host",
                                       "127.0.0.1", "--port", str(self.port), *self.args], cwd=str(ROOT),
-                                     env=self.env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+                                     env=self.env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
+                                     start_new_session=self.own_session)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
