@@ -1,5 +1,11 @@
 """Shared fixtures: the bundled config, an app on a fresh SQLite file with a fixed clock, signed-in clerks,
-real PostgreSQL/Redis when present, and a real hall server process on 127.0.0.1.
+real PostgreSQL/Redis when present, a real hall server process on 127.0.0.1, a pseudo-terminal serial device,
+and `wait_for`, the one way a test waits for something to happen.
+
+Rings (docs/testing.md): `make test-fast` runs the tests marked `fast` — every test that starts no server
+process, opens no browser, needs no PostgreSQL or Redis and is not marked `slow`; `make test` runs everything.
+The marks follow from the fixtures a test uses (see RING_FIXTURES), so nobody has to remember them, and a test
+marked fast that starts a LiveServer anyway fails and says so.
 
 Services: on a laptop without PostgreSQL or Redis the tests that need them skip and say why; under CI (CI=true)
 a missing service fails the run instead.
@@ -7,10 +13,14 @@ a missing service fails the run instead.
 from __future__ import annotations
 
 import os
+import select
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import tty
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +42,56 @@ REDIS_URL = os.environ.get("MOTCUA_TEST_REDIS", "redis://127.0.0.1:6379/0")
 OPEN_TIME = datetime(2026, 11, 26, 9, 0)  # a Thursday morning: the hall is open
 
 
+# --- rings -------------------------------------------------------------------------------------------------
+SLOW_RINGS = ("live", "browser", "postgres", "redis", "slow")
+RING_FIXTURES = {"live_server": "live", "make_server": "live", "browser": "browser", "open_page": "browser",
+                 "pg_server": "postgres", "pg_url": "postgres", "redis_url": "redis"}
+_running: list = [None]  # the test being set up or run, for the guard in LiveServer.start
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by what it uses; a test with none of the slow marks is `fast`."""
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in RING_FIXTURES and not item.get_closest_marker(RING_FIXTURES[fixture]):
+                item.add_marker(RING_FIXTURES[fixture])
+        if not any(item.get_closest_marker(ring) for ring in SLOW_RINGS):
+            item.add_marker("fast")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running[0] = item
+    try:
+        return (yield)
+    finally:
+        _running[0] = None
+
+
+def not_in_the_fast_ring(what: str) -> None:
+    """Fail a `fast` test that starts a server process or a browser: it belongs to another ring."""
+    node = _running[0]
+    if node is not None and node.get_closest_marker("fast"):
+        pytest.fail(f"{node.nodeid} is in the fast ring but starts {what}: use the live_server/make_server (or "
+                    f"browser) fixtures, or mark it live/browser/slow", pytrace=False)
+
+
+def wait_for(condition, timeout: float = 15.0, message: str = "the condition"):
+    """Poll `condition()` until it returns something true and return that; fail naming `message` after `timeout`
+    seconds. The one way a test waits: never a bare sleep for something that can be awaited. The timeouts are
+    generous on purpose — a busy 2-core machine is slow, not wrong; a passing test never waits them out."""
+    deadline = time.monotonic() + timeout
+    pause = 0.002
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {message}")
+        time.sleep(pause)  # the polling interval, not a guess at how long something takes
+        pause = min(pause * 2, 0.05)
+
+
 def need(service: str, reason: str):
     """Skip with the reason on a laptop; fail under CI, where the service must be there."""
     if os.environ.get("CI", "").lower() == "true":
@@ -49,9 +109,32 @@ def clock():
     return FixedClock(OPEN_TIME)
 
 
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> Path:
+    """A SQLite file migrated to the newest schema, once per session: `app` copies it instead of running Alembic
+    from the first migration for every test (create_app still checks it, a cheap no-op at head)."""
+    from hall.db.database import Database
+    from hall.db.migrate import upgrade
+    path = tmp_path_factory.mktemp("template") / "hall.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file before it is copied
+    conn.close()
+    return path
+
+
+def fresh_db(migrated_db: Path, folder: Path) -> str:
+    """The URL of a new copy of the migrated template in `folder`."""
+    path = folder / "hall.db"
+    shutil.copyfile(migrated_db, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
-def app(cfg, clock, tmp_path):
-    return create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=f"sqlite:///{tmp_path / 'hall.db'}",
+def app(cfg, clock, tmp_path, migrated_db):
+    return create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=fresh_db(migrated_db, tmp_path),
                       clock=clock, testing=True)
 
 
@@ -171,7 +254,8 @@ class LiveServer:
         self.log = config.parent / f"server-{self.port}.log"
         self.proc = None
 
-    def start(self, timeout: float = 30.0) -> "LiveServer":
+    def start(self, timeout: float = 60.0) -> "LiveServer":
+        not_in_the_fast_ring("a hall server process")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hall", "serve", "--config", str(self.config), "--host", "127.0.0.1",
              "--port", str(self.port)], cwd=str(ROOT), env=self.env, stdout=open(self.log, "ab"),
@@ -240,3 +324,63 @@ def make_server(tmp_path):
     yield make
     for server in servers:
         server.stop()
+
+
+# --- a serial device ---------------------------------------------------------------------------------------------
+class Pty:
+    """A serial device stand-in: pyserial opens `path` (a symlink to a pty slave) like /dev/ttyUSB0; the test holds
+    the master end, reads what the driver sent and types what the device would. unplug/plug make the node vanish
+    and come back (as a new pty), like a USB cable pulled and pushed back in."""
+
+    def __init__(self, path: str):
+        self.path, self.master = path, None
+        self.plug()
+
+    def plug(self):
+        self.master, slave = os.openpty()
+        tty.setraw(self.master)
+        self.slave_name = os.ttyname(slave)
+        os.close(slave)
+        os.symlink(self.slave_name, f"{self.path}.tmp")
+        os.replace(f"{self.path}.tmp", self.path)
+
+    def unplug(self):
+        os.remove(self.path)
+        os.close(self.master)
+        self.master = None
+
+    def write(self, data: bytes):
+        os.write(self.master, data)
+
+    type = write  # a keypad's buttons
+
+    def read(self, n: int, timeout: float = 15.0) -> bytes:
+        """Exactly `n` bytes the driver sent (fewer only if none came for `timeout` seconds)."""
+        data, deadline = b"", time.monotonic() + timeout
+        while len(data) < n and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if ready:
+                try:
+                    data += os.read(self.master, n - len(data))
+                except OSError:  # EIO: nobody holds the slave end yet; select says ready again at once
+                    time.sleep(0.01)
+        return data
+
+    def close(self):
+        if self.master is not None:
+            os.close(self.master)
+            self.master = None
+
+
+@pytest.fixture
+def pty_device(tmp_path):
+    """pty_device(name='ttyUSB0') → a Pty at tmp_path/name; all are closed at the end of the test."""
+    made = []
+
+    def make(name: str = "ttyUSB0") -> Pty:
+        made.append(Pty(str(tmp_path / name)))
+        return made[-1]
+
+    yield make
+    for dev in made:
+        dev.close()

@@ -207,3 +207,111 @@ def fake_hall(cfg, clock):
                                                  publish=hall.publish, write=write)
     hall.store = store
     return hall
+
+
+# --- the kiosk's outside world: the hall's HTTP API and a ticket printer ------------------------------------------
+class FakeHallClient:
+    """Stands in for kiosk.client.HallClient: answers from the config the way /api answers, records what it was
+    asked. Set `down = True` to make every call Unreachable, or `refuse = Refused(...)` for the next issue."""
+
+    def __init__(self, cfg, issuing: bool = True, closed_reason: str = ""):
+        self.cfg, self.issuing, self.closed_reason = cfg, issuing, closed_reason
+        self.down, self.refuse = False, None
+        self.closed_services: set[str] = set()
+        self.waiting: dict[str, int] = {}
+        self.issued: list[dict] = []
+        self.reports: list[tuple] = []
+        self.searches: list[str] = []
+        self.calls: list[str] = []
+        self._numbers = itertools.count(1)
+
+    def _call(self, name: str):
+        from kiosk.client import Unreachable
+        self.calls.append(name)
+        if self.down:
+            raise Unreachable(f"{name}: ConnectionError")
+
+    def services(self) -> dict:
+        self._call("services")
+        units = []
+        for u in self.cfg.units:
+            services = [{"code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix,
+                         "target_wait_min": s.target_wait_min, "waiting": self.waiting.get(s.code, 0),
+                         "estimated_wait_s": 600 * self.waiting.get(s.code, 0), "longest_wait_s": 0,
+                         "open": s.code not in self.closed_services} for s in u.services]
+            units.append({"code": u.code, "name": u.name, "name_en": u.name_en, "short_name": u.short_name,
+                          "waiting": sum(s["waiting"] for s in services), "open": any(s["open"] for s in services),
+                          "services": services})
+        return {"issuing": self.issuing, "closed_reason": self.closed_reason, "units": units,
+                "priorities": [{"code": c.code, "name": c.name, "name_en": c.name_en}
+                               for c in self.cfg.priorities.categories]}
+
+    def issue(self, service: str, priority=None) -> dict:
+        self._call("issue")
+        if self.refuse is not None:
+            refused, self.refuse = self.refuse, None
+            raise refused
+        n = next(self._numbers)
+        unit = next(u for u in self.cfg.units if any(s.code == service for s in u.services))
+        ticket = {"id": f"token-{n:04d}", "number": f"A{n:03d}", "service": service, "priority": priority,
+                  "priority_name": priority and next(c.name for c in self.cfg.priorities.categories
+                                                     if c.code == priority),
+                  "service_name": self.cfg.services[service].name, "unit": unit.code, "unit_name": unit.name,
+                  "channel": "kiosk", "state": "waiting",
+                  "people_ahead": 0, "estimated_wait_s": 0, "issued_at": "2026-11-26T09:00:00+07:00",
+                  "counters": [{"number": 7, "label": "Quầy 7"}],
+                  "status_url": f"http://127.0.0.1:5000/t/token-{n:04d}"}
+        self.issued.append(ticket)
+        return ticket
+
+    def ticket(self, ticket_id: str) -> dict:
+        from kiosk.client import Refused
+        self._call("ticket")
+        found = next((t for t in self.issued if t["id"] == ticket_id), None)
+        if found is None:
+            raise Refused("not_found", f"no ticket {ticket_id}", 404)
+        return found
+
+    def search(self, query: str, limit: int = 6) -> list:
+        self._call("search")
+        self.searches.append(query)
+        return [{"code": "TP.LLTP.01", "name": "Cấp Phiếu lý lịch tư pháp", "unit": "TP", "service": "TP.LLTP"}]
+
+    def report(self, fault, message: str = "", ticket=None) -> dict:
+        self._call("report")
+        self.reports.append((fault, ticket))
+        return {"ok": True}
+
+    def close(self):
+        pass
+
+
+class FakePrinter:
+    """Stands in for drivers.printer.TicketPrinter: `fault` (a PrinterFault, or an exception a driver bug
+    would raise) is what check() raises; jobs records what was sent."""
+
+    def __init__(self, width: int = 576, answers_status: bool = True):
+        from hall.config import Printer
+        self.settings = Printer(kind="preview", width=width)
+        self.answers_status = answers_status
+        self.fault = None
+        self.fail_send = None
+        self.jobs: list[tuple[str, int]] = []
+        self.closed = False
+
+    def check(self):
+        from drivers.printer import PrinterFault
+        if isinstance(self.fault, PrinterFault) and not self.fault.blocking:
+            return self.fault        # paper low: a warning, still prints
+        if self.fault is not None:
+            raise self.fault
+        return None
+
+    def send(self, job: bytes, preview=None, name: str = ""):
+        if self.fail_send is not None:
+            raise self.fail_send
+        self.jobs.append((name, len(job)))
+        return None
+
+    def close(self):
+        self.closed = True
