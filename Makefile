@@ -22,6 +22,12 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The fast ring, under a minute: engine, config, numbers, views, reports, the screens' state machines — no server
+# process, browser, PostgreSQL or Redis (tests/conftest.py marks each test by the fixtures it uses; docs/testing.md).
+.PHONY: test-fast
+test-fast: install
+	$(PY) -m pytest -m fast -q $(PYTEST_ARGS)
+
 install: $(STAMP) system-deps js
 
 $(PY):

@@ -68,18 +68,20 @@ def pytest_runtest_protocol(item, nextitem):
         _running[0] = None
 
 
-def not_in_the_fast_ring(what: str) -> None:
-    """Fail a `fast` test that starts a server process or a browser: it belongs to another ring."""
+def not_in_the_fast_ring(what: str, mark: str = "live, browser or slow") -> None:
+    """Fail a `fast` test that starts a server process or a browser or needs a database service: it belongs to
+    another ring (a fixture reached through request.getfixturevalue is not seen when the marks are set)."""
     node = _running[0]
     if node is not None and node.get_closest_marker("fast"):
-        pytest.fail(f"{node.nodeid} is in the fast ring but starts {what}: use the live_server/make_server (or "
-                    f"browser) fixtures, or mark it live/browser/slow", pytrace=False)
+        pytest.fail(f"{node.nodeid} is in the fast ring but uses {what}: mark it {mark} (the live_server, "
+                    f"make_server, browser, pg_url and redis_url fixtures mark a test that names them)", pytrace=False)
 
 
-def wait_for(condition, timeout: float = 15.0, message: str = "the condition"):
+def wait_for(condition, timeout: float = 15.0, message: str = "the condition", interval: float = 0.05):
     """Poll `condition()` until it returns something true and return that; fail naming `message` after `timeout`
-    seconds. The one way a test waits: never a bare sleep for something that can be awaited. The timeouts are
-    generous on purpose — a busy 2-core machine is slow, not wrong; a passing test never waits them out."""
+    seconds (polls start 2 ms apart and back off to `interval`). The one way a test waits: never a bare sleep for
+    something that can be awaited. The timeouts are generous on purpose — a busy 2-core machine is slow, not
+    wrong; a passing test never waits them out."""
     deadline = time.monotonic() + timeout
     pause = 0.002
     while True:
@@ -89,7 +91,7 @@ def wait_for(condition, timeout: float = 15.0, message: str = "the condition"):
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {message}")
         time.sleep(pause)  # the polling interval, not a guess at how long something takes
-        pause = min(pause * 2, 0.05)
+        pause = min(pause * 2, interval)
 
 
 def need(service: str, reason: str):
@@ -200,6 +202,7 @@ def pg_server():
 @pytest.fixture
 def pg_url(pg_server):
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    not_in_the_fast_ring("PostgreSQL", "postgres")  # here, not in the session fixtures: a failure there is cached
     from sqlalchemy import create_engine, text
     name = f"motcua_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
@@ -255,7 +258,7 @@ class LiveServer:
         self.proc = None
 
     def start(self, timeout: float = 60.0) -> "LiveServer":
-        not_in_the_fast_ring("a hall server process")
+        not_in_the_fast_ring("a hall server process", "live")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hall", "serve", "--config", str(self.config), "--host", "127.0.0.1",
              "--port", str(self.port)], cwd=str(ROOT), env=self.env, stdout=open(self.log, "ab"),

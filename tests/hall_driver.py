@@ -8,6 +8,8 @@ import time
 
 import requests
 
+from conftest import wait_for
+
 PASSWORD = "matkhau123"
 
 
@@ -59,12 +61,12 @@ class HallDriver:
         return ticket
 
 
-def pump(app, until, timeout: float = 10.0, step_s: float = 0.01) -> bool:
-    """Run the app's frames until `until()` is true (or the time is up)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def pump(app, until, timeout: float = 10.0, what: str = "") -> bool:
+    """Run the app's frames until `until()` is true; fail (naming `what`) if it isn't after `timeout` seconds —
+    at least 30: a timeout a caller chose on an idle machine is too short when other work shares the 2 cores,
+    and a passing test never waits it out."""
+    def stepped():
         app.step()
-        if until():
-            return True
-        time.sleep(step_s)
-    return False
+        return until()
+    return bool(wait_for(stepped, max(timeout, 30.0), what or "the app's frames to show what the test waits for",
+                         interval=0.01))

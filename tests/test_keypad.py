@@ -1,12 +1,10 @@
 """The serial rating keypad over a real pseudo-terminal."""
-import os
 import queue
 import threading
-import time
-import tty
 
 import pytest
 
+from conftest import wait_for
 from drivers.keypad import RatingKeypad, key_map_for
 from drivers.serialport import DeviceNotFound
 from hall.config import RatingLevel
@@ -15,80 +13,51 @@ LEVELS = [RatingLevel(value=4, label="Rất hài lòng"), RatingLevel(value=3, l
           RatingLevel(value=2, label="Bình thường"), RatingLevel(value=1, label="Không hài lòng")]
 
 
-class Pty:
-    """A keypad stand-in: pyserial opens `path` (a symlink to a pty slave); the test types into the master."""
-
-    def __init__(self, path):
-        self.path, self.master = path, None
-        self.plug()
-
-    def plug(self):
-        self.master, slave = os.openpty()
-        tty.setraw(self.master)
-        name = os.ttyname(slave)
-        os.close(slave)
-        os.symlink(name, f"{self.path}.tmp")
-        os.replace(f"{self.path}.tmp", self.path)
-
-    def unplug(self):
-        os.remove(self.path)
-        os.close(self.master)
-        self.master = None
-
-    def type(self, data):
-        os.write(self.master, data)
-
-    def close(self):
-        if self.master is not None:
-            os.close(self.master)
-            self.master = None
-
-
 @pytest.fixture
-def keypad(tmp_path):
+def keypad(pty_device):
+    """keypad(**settings) → (a started RatingKeypad on a pty, the pty, the queue of its ratings)."""
     made = []
 
     def make(**kw):
-        dev = Pty(str(tmp_path / f"ttyPAD{len(made)}"))
+        dev = pty_device(f"ttyPAD{len(made)}")
         got = queue.Queue()
         kw.setdefault("levels", LEVELS)
         pad = RatingKeypad(dev.path, 9600, on_rating=got.put, backoff=(0.05, 0.2), watch_s=0.05, **kw).start()
-        assert pad.link.wait_connected(3)
+        assert pad.link.wait_connected(15)
         made.append((pad, dev))
         return pad, dev, got
     yield make
     for pad, dev in made:
         pad.stop()
-        dev.close()
     assert not [t for t in threading.enumerate() if t.name.startswith(("serial-", "keypad-"))]
 
 
-def ratings(got, n, timeout=3.0):
+def ratings(got, n, timeout=15.0):
+    """The next n ratings (fewer only if they don't come within the timeout)."""
     out = []
-    deadline = time.monotonic() + timeout
-    while len(out) < n and time.monotonic() < deadline:
-        try:
-            out.append(got.get(timeout=0.05))
-        except queue.Empty:
-            pass
+    try:
+        while len(out) < n:
+            out.append(got.get(timeout=timeout))
+    except queue.Empty:
+        pass
     return out
 
 
 def test_each_button_gives_its_level(keypad):
     pad, dev, got = keypad(debounce_s=0.5)
-    for key in b"1234":
-        dev.type(bytes([key]))
-        time.sleep(0.02)
+    dev.type(b"1234")
     assert ratings(got, 4) == [4, 3, 2, 1]
 
 
 def test_repeated_presses_are_one_and_noise_is_ignored(keypad):
-    pad, dev, got = keypad(debounce_s=0.5)
-    dev.type(b"1\r\n1 1x")
-    assert ratings(got, 2, timeout=0.6) == [4]
-    time.sleep(0.5)
+    now = [0.0]
+    pad, dev, got = keypad(debounce_s=0.5, clock=lambda: now[0])
+    dev.type(b"1\r\n1 1x2")            # "2" last: once its rating is here, everything before it was read
+    assert ratings(got, 2) == [4, 3]
+    now[0] = 0.6                          # the debounce time has passed
     dev.type(b"1")
     assert ratings(got, 1) == [4]
+    assert got.empty()
 
 
 def test_debounce_is_per_button_by_the_clock():
@@ -117,12 +86,9 @@ def test_keypad_comes_back_after_unplugging(keypad):
     dev.type(b"2")
     assert ratings(got, 1) == [3]
     dev.unplug()
-    deadline = time.monotonic() + 3
-    while pad.link.connected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not pad.link.connected
+    wait_for(lambda: not pad.link.connected, message="the keypad to notice it was unplugged")
     dev.plug()
-    assert pad.link.wait_connected(3)
+    assert pad.link.wait_connected(15)
     dev.type(b"4")
     assert ratings(got, 1) == [1]
 
@@ -146,9 +112,7 @@ def test_a_failing_callback_does_not_stop_the_keypad(keypad):
     pad, dev, got = keypad(debounce_s=0)
     pad.on_rating = flaky
     dev.type(b"3")
-    time.sleep(0.2)
+    wait_for(lambda: seen == [2], message="the first press to reach the failing callback")
     dev.type(b"4")
-    deadline = time.monotonic() + 3
-    while len(seen) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: len(seen) == 2, message="the second press after the callback failed")
     assert seen == [2, 1]

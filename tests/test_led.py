@@ -1,72 +1,13 @@
 """LED boards over a real pseudo-terminal: exact bytes, lazy open, the device vanishing and coming back."""
 import os
-import select
 import threading
-import time
-import tty
 
 import pytest
 
+from conftest import Pty, wait_for
 from drivers.led import FORMATS, FrameFormat, LedBoard, LedHall, board_commands
 from drivers.serialport import DeviceNotFound
 from hall.config import SerialPort
-
-
-class Pty:
-    """A serial device stand-in: pyserial opens `path` (a symlink to a pty slave); the test holds the master."""
-
-    def __init__(self, path):
-        self.path = path
-        self.master = None
-        self.plug()
-
-    def plug(self):
-        self.master, slave = os.openpty()
-        tty.setraw(self.master)
-        self.slave_name = os.ttyname(slave)
-        os.close(slave)
-        tmp = f"{self.path}.tmp"
-        os.symlink(self.slave_name, tmp)
-        os.replace(tmp, self.path)
-
-    def unplug(self):
-        os.remove(self.path)
-        os.close(self.master)
-        self.master = None
-
-    def read(self, n, timeout=5.0):
-        data, deadline = b"", time.monotonic() + timeout
-        while len(data) < n and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.master], [], [], 0.05)
-            if ready:
-                try:
-                    data += os.read(self.master, n - len(data))
-                except OSError:
-                    time.sleep(0.02)
-        return data
-
-    def quiet(self, wait=0.3):
-        return self.read(1, timeout=wait) == b""
-
-    def write(self, data):
-        os.write(self.master, data)
-
-    def close(self):
-        if self.master is not None:
-            os.close(self.master)
-            self.master = None
-
-
-@pytest.fixture
-def device(tmp_path):
-    made = []
-
-    def make(name="ttyLED"):
-        made.append(Pty(str(tmp_path / name)))
-        return made[-1]
-    yield make
-    for d in made:
-        d.close()
 
 
 @pytest.fixture
@@ -94,8 +35,8 @@ def xor(data):
     return value
 
 
-def test_exact_frames(device, boards):
-    dev = device()
+def test_exact_frames(pty_device, boards):
+    dev = pty_device()
     board = boards(dev.path, 9600, address=3)
     assert board.show("A015")
     assert dev.read(len(SHOW_A015_AT_3)) == SHOW_A015_AT_3
@@ -104,11 +45,12 @@ def test_exact_frames(device, boards):
         send()
         expected = b"\x02" + body + f"{xor(body):02X}".encode() + b"\x03"
         assert dev.read(len(expected)) == expected
-    assert dev.quiet()
+    board.show("9")                                       # nothing else was sent before it
+    assert dev.read(len(board.format.frame(3, "show", text="9"))) == board.format.frame(3, "show", text="9")
 
 
-def test_another_vendor_is_a_format_not_code(device, boards):
-    dev = device()
+def test_another_vendor_is_a_format_not_code(pty_device, boards):
+    dev = pty_device()
     board = boards(dev.path, address=0x12, protocol="binary-sum8")
     board.show("A015")
     body = bytes([0x12, 0x01, 4]) + b"A015"
@@ -122,8 +64,8 @@ def test_another_vendor_is_a_format_not_code(device, boards):
         FrameFormat.from_dict({"name": "x", "layout": ["address", "crc"]})
 
 
-def test_bad_input_is_named(device, boards):
-    board = boards(device().path, address=3)
+def test_bad_input_is_named(pty_device, boards):
+    board = boards(pty_device().path, address=3)
     with pytest.raises(ValueError, match="ASCII only"):
         board.show("Quầy 3")
     with pytest.raises(ValueError, match="brightness 12"):
@@ -141,19 +83,22 @@ def test_lazy_open_and_device_not_found(tmp_path, boards):
         board.open()
 
 
-def test_survives_the_device_vanishing_and_coming_back(device, boards):
-    dev = device()
+def test_survives_the_device_vanishing_and_coming_back(pty_device, boards):
+    dev = pty_device()
     board = boards(dev.path, address=3)
     board.brightness(5)
     board.blink("A015")
     assert len(dev.read(8 + 11)) == 19
+    attempts, connect = [0], board.link._connect
+
+    def counted_connect():
+        attempts[0] += 1
+        connect()
+    board.link._connect = counted_connect
     dev.unplug()
-    deadline = time.monotonic() + 3
-    while board.link.connected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not board.link.connected
+    wait_for(lambda: not board.link.connected, message="the board to notice it was unplugged")
     assert board.show("A016") is False                   # away: kept, not lost
-    time.sleep(0.3)                                       # a few failed reconnection attempts
+    wait_for(lambda: attempts[0] >= 3, message="a few failed reconnection attempts")
     dev.plug()
     restored = dev.read(8 + 11)
     assert restored == board.format.frame(3, "brightness", level=5) + board.format.frame(3, "show", text="A016")
@@ -169,7 +114,8 @@ def test_a_board_plugged_in_late_gets_its_state(tmp_path, boards):
     dev = Pty(path)
     try:
         assert dev.read(11) == board.format.frame(1, "show", text="C007")
-        assert dev.quiet()
+        board.clear()                                     # the next bytes: nothing was sent twice before it
+        assert dev.read(7) == board.format.frame(1, "clear")
     finally:
         dev.close()
 
@@ -192,8 +138,8 @@ def test_hall_events_to_board_commands(tmp_path):
     assert board_commands({"type": "issued", "ticket": {"number": "A020"}}, cfg) == []
 
 
-def test_led_hall_drives_the_configured_boards(device, tmp_path):
-    q3, hall_dev = device("ttyq3"), device("ttyhall")
+def test_led_hall_drives_the_configured_boards(pty_device, tmp_path):
+    q3, hall_dev = pty_device("ttyq3"), pty_device("ttyhall")
     cfg = [SerialPort(id="q3", port=q3.path, address=3, counters=[3]),
            SerialPort(id="hall", port=hall_dev.path, address=9)]
     leds = LedHall(cfg, backoff=(0.05, 0.2), watch_s=0.05)
@@ -203,7 +149,9 @@ def test_led_hall_drives_the_configured_boards(device, tmp_path):
         assert q3.read(11) == fmt.frame(3, "blink", text="A015")
         assert hall_dev.read(14) == fmt.frame(9, "blink", text="A015 03")
         leds.apply({"type": "finished", "counter": 3, "ticket": {"number": "A015"}})
-        assert q3.read(7) == fmt.frame(3, "clear") and hall_dev.quiet()
+        assert q3.read(7) == fmt.frame(3, "clear")
+        leds.apply({"type": "called", "counter": 3, "ticket": {"number": "A016"}})
+        assert hall_dev.read(14) == fmt.frame(9, "blink", text="A016 03")  # the hall board skipped "finished"
     finally:
         leds.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("serial-")]

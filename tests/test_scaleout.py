@@ -7,25 +7,16 @@ issued through both at once never share a number. Each test has its own Redis ch
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from conftest import wait_for
 from display.link import HallLink
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
-
-
-def wait_for(pred, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture
@@ -43,7 +34,7 @@ class Screen:
     def __init__(self, server, token):
         self.link = HallLink(server.url, token, "/display", retry_s=0.3).start()
         self.got: list[tuple[str, dict]] = []
-        assert wait_for(lambda: self.seen("snapshot")), "the display got no snapshot"
+        wait_for(lambda: self.seen("snapshot"), message="the display's snapshot")
 
     def seen(self, kind: str, **match) -> list[dict]:
         self.got.extend(self.link.drain())
@@ -74,16 +65,16 @@ def test_a_call_through_one_server_reaches_a_display_on_the_other(two_servers, p
         clerk = {"Authorization": f"Bearer {first.sign_in(7)['token']}"}  # counter 7 serves TP.LLTP
         number = requests.post(f"{second.url}/api/tickets", json={"service": "TP.LLTP"}, headers=kiosk,
                                timeout=10).json()["number"]
-        assert wait_for(lambda: on_first.seen("issued", **{"ticket.number": number}))  # second → first
+        wait_for(lambda: on_first.seen("issued", **{"ticket.number": number}), message="second → first")
 
         r = requests.post(f"{first.url}/api/counters/7/next", headers=clerk, timeout=10)
         assert r.status_code == 200 and r.json()["number"] == number
-        assert wait_for(lambda: on_second.seen("called", **{"ticket.number": number})), \
-            "the call made on the first server never reached the display on the second"
+        wait_for(lambda: on_second.seen("called", **{"ticket.number": number}),
+                 message="the call made on the first server to reach the display on the second")
         called = on_second.seen("called", **{"ticket.number": number})[0]
         assert called["counter"] == 7
         assert called["seq"] == call_seq(pg_url, number)
-        assert wait_for(lambda: on_first.link.seq == on_second.link.seq == called["seq"])
+        wait_for(lambda: on_first.link.seq == on_second.link.seq == called["seq"], message="both displays at the seq")
         assert on_first.link.resyncs == on_second.link.resyncs == 0
 
         # and the other way round: a clerk signed in through the second server, seen on the first
@@ -91,7 +82,8 @@ def test_a_call_through_one_server_reaches_a_display_on_the_other(two_servers, p
         number = requests.post(f"{first.url}/api/tickets", json={"service": "TP.LLTP"}, headers=kiosk,
                                timeout=10).json()["number"]
         assert requests.post(f"{second.url}/api/counters/8/next", headers=clerk8, timeout=10).status_code == 200
-        assert wait_for(lambda: on_first.seen("called", **{"ticket.number": number, "counter": 8}))
+        wait_for(lambda: on_first.seen("called", **{"ticket.number": number, "counter": 8}),
+                 message="the call on the second server to reach the display on the first")
         assert on_first.seen("called", **{"ticket.number": number})[0]["seq"] == call_seq(pg_url, number)
     finally:
         on_first.link.stop()

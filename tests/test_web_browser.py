@@ -5,12 +5,13 @@ Screenshots land in out/screenshots/web/ (1366×768 and a phone) for a person to
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import ROOT, need
+from conftest import ROOT, need, not_in_the_fast_ring
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,7 @@ def browser():
         need("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
     if not (ROOT / "hall" / "static" / "vendor" / "socket.io.min.js").exists():
         need("socket.io client", "hall/static/vendor/socket.io.min.js is missing: run `make js`")
+    not_in_the_fast_ring("a browser", "browser")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
@@ -57,8 +59,32 @@ def open_page(browser, live_server):
 def shot(page, name: str):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    page.wait_for_timeout(250)  # let the last toast/animation settle
+    page.wait_for_timeout(250)  # for the picture only: let the last toast/animation settle (nothing is asserted)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def panel_ready(page):
+    """The counter panel has its counter's state from the server: its buttons are on (they start off, and a
+    click before the snapshot would do nothing). Wait for this, not for #actions, which the page has at once."""
+    page.wait_for_selector("#actions")
+    page.wait_for_function("document.querySelectorAll('.act:not([disabled])').length > 0")
+
+
+class Requests:
+    """The page's requests to one API path: how many were sent and how many have had their answer."""
+
+    def __init__(self, page, path: str):
+        self.sent, self.done = [], []
+        page.on("request", lambda r: path in r.url and self.sent.append(r))
+        page.on("requestfinished", lambda r: path in r.url and self.done.append(r))
+        page.on("requestfailed", lambda r: path in r.url and self.done.append(r))
+
+    def settled(self, page, n: int, timeout: float = 15.0):
+        """Wait until at least n requests were sent and every one sent has its answer."""
+        deadline = time.monotonic() + timeout
+        while not (len(self.sent) >= n and len(self.done) == len(self.sent)):
+            assert time.monotonic() < deadline, f"{len(self.sent)} requests sent, {len(self.done)} answered"
+            page.wait_for_timeout(20)  # the polling interval: Playwright delivers the page's events meanwhile
 
 
 def issue(server, cfg, service: str, n: int = 1) -> list[dict]:
@@ -94,7 +120,7 @@ def test_clerk_signs_in_calls_next_and_finishes(live_server, open_page, cfg):
     page = open_page("/counter")
     shot(page, "counter-signin-1366")
     sign_in_page(page, "lan", 3)
-    page.wait_for_selector("#actions")
+    panel_ready(page)
     page.wait_for_function("document.querySelector('#queues li[data-service=\"KHDT.DT\"] .count')?.textContent === '3'")
     assert page.is_disabled("[data-action=finish]") and page.is_enabled("[data-action=next]")
 
@@ -102,8 +128,7 @@ def test_clerk_signs_in_calls_next_and_finishes(live_server, open_page, cfg):
     page.wait_for_function(f"document.getElementById('ticket-number').textContent === '{first['number']}'")
     assert ticket(live_server, first["id"])["state"] == "called"
     page.wait_for_function("document.querySelector('#queues li[data-service=\"KHDT.DT\"] .count').textContent === '2'")
-    page.wait_for_timeout(2100)  # the timer runs
-    assert page.text_content("#timer") != "00:00"
+    page.wait_for_function("document.getElementById('timer').textContent !== '00:00'")  # the timer runs
     shot(page, "counter-called-1366")
 
     page.click("[data-action=start]")
@@ -114,9 +139,11 @@ def test_clerk_signs_in_calls_next_and_finishes(live_server, open_page, cfg):
     page.wait_for_function("document.getElementById('fig-served').textContent === '1'")
 
     # A double click calls once: the button is disabled while the request is in flight.
+    calls = Requests(page, "/api/counters/3/next")
     page.dblclick("[data-action=next]")
     page.wait_for_function(f"document.getElementById('ticket-number').textContent === '{second['number']}'")
-    page.wait_for_timeout(500)
+    calls.settled(page, 1)
+    assert len(calls.sent) == 1
     assert ticket(live_server, second["id"])["state"] == "called"
     assert ticket(live_server, third["id"])["state"] == "waiting"
     assert page.is_hidden("#banner")
@@ -127,8 +154,9 @@ def test_counter_panel_shows_server_errors(live_server, open_page, cfg):
     live_server.add_user("minh", "clerk")
     page = open_page("/counter")
     sign_in_page(page, "minh", 5)
-    page.wait_for_selector("#actions")
+    panel_ready(page)           # a click before the panel has its state did nothing: the dialog never opened
     page.click("[data-action=call]")
+    page.wait_for_selector("#dlg-call[open]")
     page.fill("#dlg-call input[name=ticket]", "Z999")
     page.keyboard.press("Enter")
     page.wait_for_selector("#banner:not([hidden])")
@@ -152,7 +180,7 @@ def test_keyboard_shortcuts(live_server, open_page, cfg):
     live_server.add_user("tuan", "clerk")
     page = open_page("/counter")
     sign_in_page(page, "tuan", 7)
-    page.wait_for_selector("#actions")
+    panel_ready(page)
     page.wait_for_function("!document.querySelector('[data-action=next]').disabled")
     labels = {b.get_attribute("data-action"): b.text_content() for b in page.query_selector_all(".act")}
     assert all(f"{key}" in labels[a] for a, key in [("next", "N"), ("finish", "F"), ("pause", "P"), ("resume", "U")])
@@ -374,7 +402,7 @@ def test_counter_panel_on_a_phone(live_server, open_page, cfg):
     live_server.add_user("binh", "clerk")
     page = open_page("/counter", PHONE)
     sign_in_page(page, "binh", 5)
-    page.wait_for_selector("#actions")
+    panel_ready(page)
     # the panel has its snapshot (the four waiting show) before the clerk presses "next"
     page.wait_for_function("document.querySelector('#queues li[data-service=\"TC.CS\"] .count')?.textContent === '4'")
     page.click("[data-action=next]")

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from conftest import free_port
+from conftest import free_port, wait_for
 from hall import supervision
 from hall.config import Webhook
 from hall.db import tables
@@ -92,13 +92,17 @@ def rate_some(hall, clock, n: int, start: int = 0) -> None:
         supervision.rate(hall, counter, f"pad-{counter:02d}", [4, 3, 2, 1, 4][i % 5])
 
 
-def wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+def cursor(hall, stream: str = "ratings"):
+    with hall.uow(write=False) as uow:
+        return uow.session.execute(select(tables.webhook_cursors).where(
+            tables.webhook_cursors.c.stream == stream)).first()
+
+
+def idle_after(worker) -> None:
+    """Wait until the worker has made a whole pass over its streams, begun after now, that found nothing to post:
+    whatever it was going to send by now, it has sent."""
+    seen = worker.idle_passes
+    wait_for(lambda: worker.idle_passes >= seen + 2, message="the webhook worker to find nothing more to post")
 
 
 @pytest.fixture
@@ -110,8 +114,16 @@ def worker_of(hall):
         settings = {"url": url, "secret": SECRET, "retry_min_s": 0.1, "retry_max_s": 0.4, "timeout_s": 0.5,
                     **settings}
         worker = WebhookWorker(hall, Webhook(**settings), poll_s=0.05)
+        worker.idle_passes, step = 0, worker.step
+
+        def counted_step():
+            moved = step()
+            worker.idle_passes += not moved
+            return moved
+        worker.step = counted_step
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
+        worker.thread = thread
         started.append((worker, thread))
         return worker
 
@@ -125,11 +137,10 @@ def worker_of(hall):
 def test_every_rating_arrives_exactly_once_through_downtime_failures_and_a_lost_answer(hall, clock, worker_of):
     port = free_port()
     rate_some(hall, clock, 8)
-    worker_of(f"http://127.0.0.1:{port}/danh-gia", daily_summary=False)
-    time.sleep(1.0)                                   # the receiver is down: connections are refused
-    with hall.uow(write=False) as uow:
-        cursor = uow.session.execute(select(tables.webhook_cursors)).one()
-    assert cursor.position == "" and cursor.attempts >= 2 and "ConnectionError" in cursor.last_error
+    worker = worker_of(f"http://127.0.0.1:{port}/danh-gia", daily_summary=False)
+    # the receiver is down: connections are refused, and the worker tries again and again
+    down = wait_for(lambda: (c := cursor(hall)) is not None and c.attempts >= 2 and c, message="two refused posts")
+    assert down.position == "" and "ConnectionError" in down.last_error
     receiver = Receiver(port)
     thread = serve(receiver)
     try:
@@ -138,8 +149,8 @@ def test_every_rating_arrives_exactly_once_through_downtime_failures_and_a_lost_
             ratings = uow.session.execute(select(tables.ratings)).all()
         keys = {f"ttpvhcc-lai-chau-rating-{r.visit_id}" for r in ratings}
         assert len(keys) == 15
-        assert wait_for(lambda: set(receiver.accepted) == keys), f"got {len(receiver.accepted)} of 15"
-        time.sleep(0.5)                               # nothing more comes
+        wait_for(lambda: set(receiver.accepted) == keys, 60, "all 15 ratings at the receiver")
+        idle_after(worker)                            # nothing more comes
     finally:
         receiver.shutdown()
         thread.join(5)
@@ -166,14 +177,14 @@ def test_the_daily_summary_is_posted_once_the_day_is_settled(hall, clock, worker
     thread = serve(receiver)
     try:
         rate_some(hall, clock, 5)
-        worker_of(f"http://127.0.0.1:{port}/")
-        assert wait_for(lambda: len(receiver.accepted) == 5)
-        time.sleep(0.3)
+        worker = worker_of(f"http://127.0.0.1:{port}/")
+        wait_for(lambda: len(receiver.accepted) == 5, message="5 ratings at the receiver")
+        idle_after(worker)
         assert all(p["type"] == "rating" for p in receiver.accepted.values()), "the day is not over yet"
         day = clock.today()
         clock.at = clock.at.replace(hour=1, minute=30) + timedelta(days=1)
-        assert wait_for(lambda: len(receiver.accepted) == 6)
-        time.sleep(0.3)
+        wait_for(lambda: len(receiver.accepted) == 6, message="the day's summary at the receiver")
+        idle_after(worker)
     finally:
         receiver.shutdown()
         thread.join(5)
@@ -194,12 +205,14 @@ def test_a_restarted_worker_goes_on_from_its_cursor(hall, clock, worker_of):
     try:
         rate_some(hall, clock, 3)
         first = worker_of(f"http://127.0.0.1:{port}/", daily_summary=False)
-        assert wait_for(lambda: len(receiver.accepted) == 3)
+        wait_for(lambda: len(receiver.accepted) == 3, message="3 ratings at the receiver")
+        idle_after(first)
         first.stop()
+        first.thread.join(10)
         rate_some(hall, clock, 2, start=3)
-        worker_of(f"http://127.0.0.1:{port}/", daily_summary=False)
-        assert wait_for(lambda: len(receiver.accepted) == 5)
-        time.sleep(0.3)
+        second = worker_of(f"http://127.0.0.1:{port}/", daily_summary=False)
+        wait_for(lambda: len(receiver.accepted) == 5, message="the 2 new ratings at the receiver")
+        idle_after(second)
     finally:
         receiver.shutdown()
         thread.join(5)
