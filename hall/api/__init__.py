@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from .. import accounts
-from ..domain.errors import Forbidden, QueueError, Unauthorized
+from ..domain.errors import (Closed, Conflict, Exhausted, Forbidden, InvalidTransition, NotFound, QueueEmpty,
+                             QueueError, Unauthorized)
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -72,9 +73,23 @@ def require_counter(number: int) -> dict:
     return who
 
 
+# Each kind of domain error and the HTTP status it is answered with (a kind not listed: its nearest ancestor's).
+STATUS: dict[type, int] = {
+    QueueError: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    InvalidTransition: 409, Closed: 409, Exhausted: 409, QueueEmpty: 409, Conflict: 409,
+}
+
+
+def status_of(exc: QueueError) -> int:
+    return next(STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS)
+
+
 @api.errorhandler(QueueError)
 def queue_error(exc: QueueError):
-    return jsonify({"error": exc.code, "message": exc.message, **exc.details}), exc.status
+    return jsonify({"error": exc.code, "message": exc.message, **exc.details}), status_of(exc)
 
 
 @api.errorhandler(HTTPException)

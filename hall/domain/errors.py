@@ -1,8 +1,10 @@
-"""What can go wrong in the queue, in words a clerk or a kiosk can show. Adapters map these to HTTP codes."""
+"""What can go wrong in the queue, in words a clerk or a kiosk can show: a kind (the class), a `code` the
+clients can tell apart, a message and details. No transport here: the HTTP API maps each kind to a status code
+(hall/api/__init__.py), the command line to an exit code, the sockets to an `error` message."""
 
 
 class QueueError(Exception):
-    status = 400
+    """The request can't be carried out as asked (a bad value, an unknown service …)."""
     code = "invalid"
 
     def __init__(self, message: str, **details):
@@ -12,36 +14,36 @@ class QueueError(Exception):
 
 
 class NotFound(QueueError):
-    status, code = 404, "not_found"
+    code = "not_found"
 
 
 class InvalidTransition(QueueError):
     """The action isn't allowed in the ticket's (or counter's) present state."""
-    status, code = 409, "invalid_state"
+    code = "invalid_state"
 
 
 class Closed(QueueError):
     """The service, the counter or the hall isn't taking citizens now."""
-    status, code = 409, "closed"
+    code = "closed"
 
 
 class Exhausted(QueueError):
     """A service has used every number of its range today."""
-    status, code = 409, "numbers_exhausted"
+    code = "numbers_exhausted"
 
 
 class Forbidden(QueueError):
-    status, code = 403, "forbidden"
+    code = "forbidden"
 
 
 class Unauthorized(QueueError):
-    status, code = 401, "unauthorized"
+    code = "unauthorized"
 
 
 class QueueEmpty(QueueError):
     """Nobody is waiting for what the counter serves."""
-    status, code = 409, "queue_empty"
+    code = "queue_empty"
 
 
 class Conflict(QueueError):
-    status, code = 409, "conflict"
+    code = "conflict"

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from ..api import require
+from ..api import require, status_of
 from ..domain.errors import QueueError
 from . import GROUPINGS, export, extra_missing, rollup
 from .derive import counter_events
@@ -31,7 +31,7 @@ def _range():
 
 @bp.errorhandler(QueueError)
 def queue_error(exc: QueueError):
-    return render_template("reports_error.html", error=exc), exc.status
+    return render_template("reports_error.html", error=exc), status_of(exc)
 
 
 @bp.get("/")
