@@ -13,9 +13,7 @@ import secrets
 from datetime import timedelta
 from typing import Optional
 
-from sqlalchemy import bindparam, select, update
 from . import passwords
-from .db import tables
 from .domain.errors import Conflict, QueueError, Unauthorized
 
 ROLES = ("clerk", "supervisor", "admin")
@@ -34,12 +32,9 @@ def add_user(hall, username: str, password: str, role: str, full_name: str = "")
         raise QueueError("a password needs at least 8 characters", field="password")
     password_hash = passwords.make(password)  # before the hall lock: hashing takes a tenth of a second or more
     with hall.uow() as uow:
-        u = tables.users
-        if uow.session.execute(select(u.c.id).where(u.c.username == username)).first():
+        if uow.users.by_name(username):
             raise Conflict(f"user '{username}' exists already", field="username")
-        uow.session.execute(u.insert().values(username=username, full_name=full_name, role=role, active=True,
-                                              password_hash=password_hash,
-                                              created_at=hall.clock.now()))
+        uow.users.add(username, full_name, role, password_hash, hall.clock.now())
         uow.commit()
     return {"username": username, "role": role, "full_name": full_name}
 
@@ -49,24 +44,20 @@ def set_password(hall, username: str, password: str) -> None:
         raise QueueError("a password needs at least 8 characters", field="password")
     password_hash = passwords.make(password)
     with hall.uow() as uow:
-        u = tables.users
-        done = uow.session.execute(update(u).where(u.c.username == username)
-                                   .values(password_hash=password_hash)).rowcount
-        if not done:
+        if not uow.users.change(username, password_hash=password_hash):
             raise QueueError(f"no user '{username}'", field="username")
         uow.commit()
 
 
 def list_users(hall) -> list[dict]:
     with hall.uow(write=False) as uow:
-        rows = uow.session.execute(select(tables.users).order_by(tables.users.c.username))
-        return [{"username": r.username, "full_name": r.full_name, "role": r.role, "active": r.active} for r in rows]
+        return [{"username": r.username, "full_name": r.full_name, "role": r.role, "active": r.active}
+                for r in uow.users.all()]
 
 
 def set_active(hall, username: str, active: bool) -> None:
     with hall.uow() as uow:
-        u = tables.users
-        if not uow.session.execute(update(u).where(u.c.username == username).values(active=active)).rowcount:
+        if not uow.users.change(username, active=active):
             raise QueueError(f"no user '{username}'", field="username")
         uow.commit()
 
@@ -81,7 +72,7 @@ def login(hall, username: str, password: str, counter: Optional[int] = None, for
     limits = hall.sign_in_limits
     with limits.attempt(username, address):
         with hall.uow(write=False) as uow:
-            user = uow.session.execute(select(tables.users).where(tables.users.c.username == username)).first()
+            user = uow.users.by_name(username)
         right = passwords.matches(user.password_hash if user is not None else None, password)
         if not (right and user.active):
             limits.failed(username, address)
@@ -94,9 +85,7 @@ def login(hall, username: str, password: str, counter: Optional[int] = None, for
     token = secrets.token_urlsafe(32)
     now = hall.clock.now()
     with hall.uow() as uow:
-        uow.session.execute(tables.logins.insert().values(
-            token=_digest(token), user_id=user.id, counter=counter, created_at=now,
-            expires_at=now + timedelta(hours=hall.cfg.server.login_hours)))
+        uow.users.add_sign_in(_digest(token), user.id, counter, now, now + timedelta(hours=hall.cfg.server.login_hours))
         uow.commit()
     return {"token": token, "username": username, "full_name": user.full_name, "role": user.role,
             "counter": counter, "expires_in_s": hall.cfg.server.login_hours * 3600}
@@ -109,9 +98,7 @@ def logout(hall, principal: dict) -> None:
     if counter is not None and principal.get("holds_counter"):  # not if signed out or taken over since
         hall.sign_out(counter)
     with hall.uow() as uow:
-        l = tables.logins
-        uow.session.execute(update(l).where(l.c.token == _digest(principal["token"]))
-                            .values(ended_at=hall.clock.now()))
+        uow.users.end_sign_in(_digest(principal["token"]), hall.clock.now())
         uow.commit()
 
 
@@ -123,8 +110,8 @@ def resolve(hall, token: Optional[str]) -> Optional[dict]:
         for device in getattr(hall.cfg.devices, kind):
             if hmac.compare_digest(device.token, token):
                 return {"kind": kind[:-1], "id": device.id, "counter": getattr(device, "counter", None)}
-    with hall.db.reader.connect() as conn:
-        row = conn.execute(_WHO, {"token": _digest(token)}).first()
+    with hall.uow(write=False) as uow:
+        row = uow.users.sign_in(_digest(token))
     if row is None or row.ended_at is not None or row.expires_at < hall.clock.now() or not row.active:
         return None
     return {"kind": "user", "username": row.username, "role": row.role, "full_name": row.full_name,
@@ -132,23 +119,11 @@ def resolve(hall, token: Optional[str]) -> Optional[dict]:
             "holds_counter": row.counter is not None and row.counter_clerk == row.username}
 
 
-def _who():
-    """A sign-in's person, and who holds the counter it was made at now (one statement for every request)."""
-    l, u, c = tables.logins, tables.users, tables.counters
-    return (select(l.c.counter, l.c.expires_at, l.c.ended_at, u.c.username, u.c.role, u.c.full_name, u.c.active,
-                   c.c.clerk.label("counter_clerk"))
-            .join(u, u.c.id == l.c.user_id).outerjoin(c, c.c.number == l.c.counter)
-            .where(l.c.token == bindparam("token")))
-
-
-_WHO = _who()
-
-
 def ensure_admin(hall) -> Optional[str]:
     """On a hall's first start (no users at all) create `admin` with a random password, and return it to be shown
     once; afterwards, None. Nobody ships with a default password."""
     with hall.uow(write=False) as uow:
-        if uow.session.execute(select(tables.users.c.id).limit(1)).first():
+        if uow.users.any():
             return None
     password = secrets.token_urlsafe(9)
     try:

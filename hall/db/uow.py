@@ -18,6 +18,7 @@ from ..domain.model import Event
 from . import tables
 from .database import Database
 from .repository import Repository
+from .users import Users
 
 
 class UnitOfWork:
@@ -56,6 +57,11 @@ class UnitOfWork:
         finally:
             if self.write:
                 self.db.write_lock.release()
+
+    @property
+    def users(self) -> Users:
+        """The hall's people and their sign-ins (hall/accounts.py), in this transaction."""
+        return Users(self.session)
 
     def add_event(self, event: Event):
         self.extra_events.append(event)
