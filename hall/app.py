@@ -1,7 +1,8 @@
-"""The app factory: one hall server from one config.
+"""The app factory: the HTTP + Socket.IO server around one hall.
 
-    app = create_app()                       # config.yaml, SQLite in ./data, real clock
-    app = create_app(cfg, database_url=..., clock=FixedClock(...))   # tests
+    app = create_app()                       # the hall hall/bootstrap.py builds from config.yaml
+    app = create_app(hall=bootstrap(cfg, db_url=..., clock=FixedClock(...)))   # a hall built elsewhere
+    app = create_app(cfg, db_url=..., clock=FixedClock(...))                  # the same, in one call (tests)
 """
 from __future__ import annotations
 
@@ -17,12 +18,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from . import realtime
+from .bootstrap import bootstrap
 from .clock import Clock
-from .config import Config, data_dir, database_url, default_config_path, load_config
-from .db.database import Database
-from .db.migrate import upgrade
-from .db.tables import start_mappers
-from .lockouts import SignInLimits
+from .config import Config, data_dir
 from .operations import Hall
 
 log = logging.getLogger("motcua")
@@ -30,25 +28,16 @@ log = logging.getLogger("motcua")
 
 def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = None, db_url: Optional[str] = None,
                clock: Optional[Clock] = None, message_queue: Optional[str] = None,
-               async_mode: Optional[str] = None, testing: bool = False) -> Flask:
-    config_path = config_path or default_config_path()
-    cfg = cfg or load_config(config_path)
-    base = Path(config_path).resolve().parent
+               async_mode: Optional[str] = None, testing: bool = False, hall: Optional[Hall] = None) -> Flask:
+    hall = hall or bootstrap(cfg, config_path=config_path, db_url=db_url, clock=clock)
+    cfg = hall.cfg
     app = Flask(__name__)
     app.config["TESTING"] = testing
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
     app.json.sort_keys = False  # fields in the order views.py gives them (id, number … first), and less work per reply
     app.session_interface = SessionCookies()
-    app.secret_key = cfg.server.secret_key or _secret_key(data_dir(cfg, base))
-
-    start_mappers()
-    db = Database(db_url or database_url(cfg, base), cfg.storage.sqlite_synchronous)
-    upgrade(db)
-    hall = Hall(cfg, db, clock or Clock(cfg.centre.timezone))  # publishes once realtime.attach gives it a server
-    hall.catalogue = _catalogue(cfg, base)
-    hall.config_path = config_path
-    hall.sign_in_limits = SignInLimits(hall)
+    app.secret_key = cfg.server.secret_key or _secret_key(data_dir(cfg, Path(hall.config_path).resolve().parent))
     app.extensions["motcua.hall"] = hall
 
     from .api import api
@@ -82,14 +71,6 @@ class SessionCookies(SecureCookieSessionInterface):
         if cached is None or cached[0] != key:
             self._signer = cached = (key, super().get_signing_serializer(app))
         return cached[1]
-
-
-def _catalogue(cfg: Config, base: Path):
-    path = base / cfg.catalogue
-    if not path.exists():
-        return None
-    from .catalogue import load_catalogue
-    return load_catalogue(str(path), cfg)
 
 
 def _secret_key(folder: Path) -> str:

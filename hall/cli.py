@@ -36,14 +36,42 @@ def _load(config_path, catalogue: bool = False):
 
 
 def _hall(config_path):
-    from .app import create_app
+    """The hall on its config and database (hall/bootstrap.py; no web server), or the problem and exit 2."""
+    from .bootstrap import bootstrap
+    from .db.migrate import SchemaError
     cfg = _load(config_path)
     try:
-        app = create_app(cfg, config_path=config_path)
+        return bootstrap(cfg, config_path=config_path)
     except ConfigError as exc:  # the catalogue it names
         click.echo(str(exc), err=True)
         sys.exit(2)
-    return app, app.extensions["motcua.hall"]
+    except SchemaError as exc:
+        click.echo(f"error: {exc.explain(_migrate_command(config_path))}", err=True)
+        sys.exit(2)
+
+
+def _migrate_command(config_path) -> str:
+    return "motcua migrate" + (f" --config {config_path}" if config_path else "")
+
+
+def migrate_database(config_path) -> str:
+    """Bring the config's database to the newest schema; says what was done."""
+    from alembic.util import CommandError
+
+    from .bootstrap import open_database
+    from .db.migrate import upgrade
+    cfg = _load(config_path)
+    db = open_database(cfg, config_path)
+    try:
+        before, after = upgrade(db)
+    except CommandError as exc:  # e.g. a database migrated by a newer version
+        click.echo(f"error: {_safe(db.url)}: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        db.dispose()
+    if before == after:
+        return f"the database is at the newest schema ({after}): {_safe(db.url)}"
+    return f"migrated the database from schema {before or 'none'} to {after}: {_safe(db.url)}"
 
 
 @main.command("check-config")
@@ -73,7 +101,9 @@ def serve(config_path, host, port, async_mode):
         monkey.patch_all()
     os.environ["MOTCUA_ASYNC_MODE"] = async_mode
     from .daily import start_day_keeper
-    app, hall = _hall(config_path)
+    hall = _hall(config_path)  # refuses a database behind the code, before anything listens
+    from .app import create_app
+    app = create_app(hall=hall)
     socketio = app.extensions["socketio"]
     start_day_keeper(hall, socketio)
     from .reports.outbox import start_webhook_worker
@@ -114,7 +144,7 @@ def user_add(config_path, username, role, password, full_name):
     from .domain.errors import QueueError
     if password is None:
         password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    _app, hall = _hall(config_path)
+    hall = _hall(config_path)
     try:
         accounts.add_user(hall, username, password, role, full_name)
     except QueueError as exc:
@@ -128,7 +158,7 @@ def user_add(config_path, username, role, password, full_name):
 def user_list(config_path):
     """List users."""
     from . import accounts
-    _app, hall = _hall(config_path)
+    hall = _hall(config_path)
     for u in accounts.list_users(hall):
         click.echo(f"{u['username']:20} {u['role']:11} {'active' if u['active'] else 'disabled':9} {u['full_name']}")
 
@@ -143,7 +173,7 @@ def user_passwd(config_path, username, password):
     from .domain.errors import QueueError
     if password is None:
         password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    _app, hall = _hall(config_path)
+    hall = _hall(config_path)
     try:
         accounts.set_password(hall, username, password)
     except QueueError as exc:
@@ -158,7 +188,7 @@ def user_passwd(config_path, username, password):
 def user_disable(config_path, username):
     """Stop a user from signing in."""
     from . import accounts
-    _app, hall = _hall(config_path)
+    hall = _hall(config_path)
     accounts.set_active(hall, username, False)
     click.echo(f"'{username}' disabled")
 
@@ -170,7 +200,7 @@ def user_disable(config_path, username):
 def user_unlock(config_path, username, address):
     """Lift a sign-in lock (too many wrong passwords) on a user or an address."""
     from .domain.errors import QueueError
-    _app, hall = _hall(config_path)
+    hall = _hall(config_path)
     try:
         lifted = hall.sign_in_limits.lift(username, address)
     except QueueError as exc:
@@ -183,16 +213,15 @@ def user_unlock(config_path, username, address):
 @main.command("migrate")
 @config_option
 def migrate(config_path):
-    """Apply database migrations (serve does this on start too)."""
-    _app, hall = _hall(config_path)
-    click.echo(f"database at the newest schema: {_safe(hall.db.url)}")
+    """Bring the database to the newest schema (back it up first): serve refuses a database behind the code."""
+    click.echo(migrate_database(config_path))
 
 
 @main.command("close-day")
 @config_option
 def close_day(config_path):
     """Cancel tickets left open from earlier days (serve does this at midnight)."""
-    _app, hall = _hall(config_path)
+    hall = _hall(config_path)
     click.echo(f"closed {hall.close_day()} ticket(s) left from earlier days")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import timedelta
-from typing import Optional
+from typing import Callable, Optional
 
 from .config import Config
 from .domain import estimate
@@ -17,6 +17,7 @@ from .domain.hours import issuing_state
 from .domain.model import CALLED, CLOSED, Ticket, format_number
 from .db.uow import UnitOfWork
 from .group_commit import GroupCommit, Order
+from .lockouts import SignInLimits
 from . import views
 
 CHANNELS = ("kiosk", "counter", "web", "appointment", "phone")
@@ -30,19 +31,30 @@ class TicketOrder(Order):
 
 
 class Hall:
-    def __init__(self, cfg: Config, db, clock, publish=None):
-        self.cfg, self.db, self.clock = cfg, db, clock
-        self.publish = publish
+    """The service layer, built by hall/bootstrap.py with everything it uses: the config, the clock, a factory
+    of units of work (`unit_of_work(on_commit=..., publish=..., write=...)` — hall/db/uow.py, or the fakes in the
+    tests) and the publisher its commits go out through. The database and the procedure catalogue are kept for
+    the adapters that show or search them."""
+
+    def __init__(self, cfg: Config, *, clock, unit_of_work: Callable[..., UnitOfWork], publish=None, db=None,
+                 catalogue=None, config_path: Optional[str] = None):
+        self.cfg, self.clock, self.db = cfg, clock, db
+        self.unit_of_work, self.publish = unit_of_work, publish
+        self.catalogue, self.config_path = catalogue, config_path
         self.services = cfg.services
         self.unit_of = cfg.unit_of
         self.counter_conf = cfg.counter_by_number
         self.counters_of = {code: [c.number for c in cfg.counters if code in c.services] for code in self.services}
         self._service_s: dict[str, tuple[float, float]] = {}  # service → (mean seconds, when computed)
         self._issuing = GroupCommit(self._issue_batch)
+        self.sign_in_limits = SignInLimits(self)  # failed sign-ins being checked in this process (hall/lockouts.py)
 
     def uow(self, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.db, on_commit=lambda events, uow: views.messages(self, events, uow),
-                          publish=self.publish, write=write)
+        return self.unit_of_work(on_commit=self._messages, publish=self.publish, write=write)
+
+    def _messages(self, events, uow) -> list:
+        """What a commit's events say to the screens (views.messages), made before the commit ends."""
+        return views.messages(self, events, uow)
 
     # --- look-ups ---------------------------------------------------------------------------------
     def service(self, code) -> "object":

@@ -29,14 +29,15 @@ def room(kind: str, key) -> str:
 
 
 def attach(app: Flask, **options) -> SocketIO:
-    """A Socket.IO server for this app, with the namespaces' handlers; the app's hall publishes through it."""
+    """A Socket.IO server for this app, with the namespaces' handlers; the hall's publisher (given to it when it
+    was built, hall/bootstrap.py) sends to it from now on."""
     socketio = SocketIO(app, **options)
     for namespace in HALL_STREAM:
         _hall_stream(socketio, namespace)
     socketio.on("connect", namespace="/pad")(pad_connect)
     socketio.on("connect", namespace="/ticket")(ticket_connect)
     socketio.on("status", namespace="/ticket")(ticket_status)
-    app.extensions["motcua.hall"].publish = publisher(socketio)
+    app.extensions["motcua.hall"].publish.send_to(publisher(socketio))
     return socketio
 
 

@@ -1,5 +1,6 @@
-"""`motcua run`: the whole hall on one machine — the server, and where there is a screen, a kiosk, the wall display
-and counter 1's rating pad in windows. What `make run` starts. Ctrl-C stops them all."""
+"""`motcua run`: the whole hall on one machine — the database brought to the newest schema, the server, and where
+there is a screen, a kiosk, the wall display and counter 1's rating pad in windows. What `make run` starts (so a
+fresh clone, or one that pulled new migrations, needs no manual step). Ctrl-C stops them all."""
 from __future__ import annotations
 
 import os
@@ -36,8 +37,10 @@ def has_screen() -> bool:
 @click.option("--screens/--no-screens", default=None, help="start kiosk, display and pad windows (default: when "
               "there is a screen)")
 def run_command(config_path, port, screens):
-    """The whole hall on this machine: server, kiosk, wall display and a rating pad."""
+    """The whole hall on this machine: migrate the database, then server, kiosk, wall display and a rating pad."""
+    from .cli import migrate_database
     config_path = config_path or default_config_path()
+    click.echo(migrate_database(config_path))
     me = [sys.executable, "-m", "hall"]
     url = f"http://127.0.0.1:{port}"
     children = [subprocess.Popen(me + ["serve", "--config", config_path, "--port", str(port)])]

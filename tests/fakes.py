@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
-
-from hall import views
 
 from hall.domain.calling import Head
 from hall.domain.model import WAITING, CounterState
 from hall.operations import Hall
+from hall.publishing import Publisher
 
 
 class FakeRepository:
@@ -200,11 +200,11 @@ class FakeUnitOfWork:
 
 
 def fake_hall(cfg, clock):
-    """The real service layer over the in-memory store."""
+    """The real service layer over the in-memory store, built as hall/bootstrap.py builds it: its units of work
+    and its publisher given at construction."""
     store = FakeStore()
-    hall = Hall(cfg, db=None, clock=clock, publish=store.published.extend)
-    hall.uow = lambda write=True: FakeUnitOfWork(store, on_commit=lambda ev, uow: views.messages(hall, ev, uow),
-                                                 publish=hall.publish, write=write)
+    hall = Hall(cfg, clock=clock, unit_of_work=functools.partial(FakeUnitOfWork, store),
+                publish=Publisher(store.published.extend))
     hall.store = store
     return hall
 

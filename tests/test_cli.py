@@ -11,6 +11,7 @@ import yaml
 from conftest import ROOT, open_config
 from hall import accounts
 from hall.app import create_app
+from hall.bootstrap import bootstrap
 from hall.config import load_config
 
 CONFIG = ROOT / "config.yaml"
@@ -94,6 +95,11 @@ def app_on(config, clock):
     return create_app(load_config(str(config)), config_path=str(config), clock=clock, testing=True)
 
 
+def hall_on(config, clock):
+    """The hall itself (hall/bootstrap.py) on the same config and data folder, as the command line builds it."""
+    return bootstrap(load_config(str(config)), config_path=str(config), clock=clock)
+
+
 def test_user_add_reads_the_password_from_stdin_and_can_sign_in(tmp_path, clock):
     config = open_config(tmp_path)
     run = motcua("user", "add", "lan", "--role", "clerk", "--name", "Nguyễn Thị Lan", "--config", config,
@@ -122,12 +128,12 @@ def test_user_add_refuses_clearly(tmp_path, clock, args, stdin, code, words):
     for word in words:
         assert word in run.stderr, run.stderr
     no_traceback(run)
-    assert accounts.list_users(app_on(config, clock).extensions["motcua.hall"]) == []  # nobody was added
+    assert accounts.list_users(hall_on(config, clock)) == []  # nobody was added
 
 
 def test_user_add_twice(tmp_path, clock):
     config = open_config(tmp_path)
-    accounts.add_user(app_on(config, clock).extensions["motcua.hall"], "lan", "matkhau123", "clerk")
+    accounts.add_user(hall_on(config, clock), "lan", "matkhau123", "clerk")
     run = motcua("user", "add", "lan", "--role", "admin", "--config", config, stdin="matkhau456\n")
     assert run.returncode == 1 and "user 'lan' exists already" in run.stderr
     no_traceback(run)

@@ -209,14 +209,11 @@ class HallDayOnSQLite(HallDay):
     def make_hall(cfg, clock):
         import tempfile
 
-        from hall.app import create_app
+        from hall.bootstrap import bootstrap
         folder = tempfile.mkdtemp(prefix="motcua-prop-")
         HallDayOnSQLite._folders.append(folder)
-        app = create_app(cfg, db_url=f"sqlite:///{folder}/hall.db", clock=clock, testing=True)
-        hall = app.extensions["motcua.hall"]
-        hall.published = []
-        hall.publish = hall.published.extend
-        return hall
+        published = []  # what would go to the screens: made and sent on every commit, as on a server
+        return bootstrap(cfg, db_url=f"sqlite:///{folder}/hall.db", clock=clock, publish=published.extend)
 
     def log(self):
         from sqlalchemy import select

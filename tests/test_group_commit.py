@@ -7,9 +7,12 @@ import time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from hall import supervision
+from hall.bootstrap import bootstrap
 from hall.db import tables
+from hall.db.uow import UnitOfWork
 from hall.domain.errors import Closed
 from hall.group_commit import GroupCommit, Order
 
@@ -110,14 +113,15 @@ def test_a_failed_batch_fails_everyone_not_yet_answered_and_the_next_batch_works
     assert gc.submit(Job(9)) == "ok"
 
 
-def test_a_ticket_committed_before_the_screens_fail_keeps_its_number(hall):
+def test_a_ticket_committed_before_the_screens_fail_keeps_its_number(cfg, clock, tmp_path):
     def broken(messages):
         raise ConnectionError("message queue down")
-    hall.publish = broken
+    hall = bootstrap(cfg, db_url=f"sqlite:///{tmp_path / 'hall.db'}", clock=clock, publish=broken)
     ticket = hall.issue_ticket(SERVICE)
     assert ticket["number"] == "K001"
-    hall.publish = None
+    hall.publish.send_to(None)
     assert hall.ticket_status(ticket["id"])["number"] == "K001"
+    hall.db.dispose()
 
 
 # --- issuing tickets in a batch, on the real database --------------------------------------------
@@ -158,24 +162,22 @@ def test_a_closed_service_in_a_batch_refuses_only_its_own_orders(hall):
             == ["K001", "K002"]
 
 
-def test_a_database_failure_loses_the_whole_batch_and_writes_nothing(hall, monkeypatch):
-    from hall.operations import TicketOrder
-    from sqlalchemy.exc import OperationalError
-    real_commit = hall.uow
+class FailingCommit(UnitOfWork):
+    """A unit of work whose commit fails at the end, as a full disk would make it."""
 
-    def failing_uow(write=True):
-        uow = real_commit(write)
-        if write:
-            def commit():
-                uow.session.flush()
-                raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
-            uow.commit = commit
-        return uow
-    monkeypatch.setattr(hall, "uow", failing_uow)
-    orders = [TicketOrder(hall.services[SERVICE], None, "kiosk") for _ in range(4)]
-    results = held(hall._issuing, orders, {})
+    def commit(self):
+        self.session.flush()
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+
+def test_a_database_failure_loses_the_whole_batch_and_writes_nothing(hall):
+    from hall.operations import Hall, TicketOrder
+    failing = Hall(hall.cfg, clock=hall.clock, db=hall.db, publish=hall.publish,
+                   unit_of_work=lambda write=True, **kw: (FailingCommit if write else UnitOfWork)(hall.db, write=write,
+                                                                                                  **kw))
+    orders = [TicketOrder(failing.services[SERVICE], None, "kiosk") for _ in range(4)]
+    results = held(failing._issuing, orders, {})
     assert all(isinstance(r, OperationalError) for r in results.values())
-    monkeypatch.undo()
     with hall.uow(write=False) as uow:
         assert uow.session.execute(select(tables.tickets.c.id)).first() is None
     assert hall.issue_ticket(SERVICE)["number"] == "K001"  # the numbers that batch would have had are still free

@@ -26,7 +26,7 @@ def report_command(config_path, start, end, by, fmt, out, rebuild):
     from .make import make_report, parse_day
     if fmt == "xlsx" and not out:
         raise click.UsageError("XLSX is a file: give --out report.xlsx")
-    _app, hall = _hall(config_path)
+    hall = _hall(config_path)
     try:
         if rebuild:
             rollup.rebuild(hall, parse_day(start, "from"), parse_day(end or start, "to"))
