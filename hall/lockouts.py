@@ -33,7 +33,7 @@ KINDS = ("user", "address")
 
 class Throttled(QueueError):
     """Too many failed sign-ins for this user or from this address: try again after `retry_after_s`."""
-    status, code = 429, "too_many_sign_ins"
+    code = "too_many_sign_ins"
 
     def __init__(self, kind: str, subject: str, retry_after_s: int):
         super().__init__(f"too many failed sign-ins for this {kind}: try again in {retry_after_s} s",

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from .. import accounts
 from ..domain.errors import (Closed, Conflict, Exhausted, Forbidden, InvalidTransition, NotFound, QueueEmpty,
                              QueueError, Unauthorized)
+from ..lockouts import Throttled
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -80,6 +81,7 @@ STATUS: dict[type, int] = {
     Forbidden: 403,
     NotFound: 404,
     InvalidTransition: 409, Closed: 409, Exhausted: 409, QueueEmpty: 409, Conflict: 409,
+    Throttled: 429,  # answered with Retry-After by api/lockouts.refused
 }
 
 
