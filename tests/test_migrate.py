@@ -7,12 +7,11 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import text
 
-from conftest import ROOT, _reachable, free_port, open_config
+from conftest import ROOT, _reachable, free_port, open_config, wait_for
 from hall.bootstrap import bootstrap
 from hall.db.database import Database
 from hall.db.migrate import SchemaAhead, SchemaBehind, head, revision, upgrade
@@ -131,6 +130,7 @@ def test_migrate_creates_a_new_database_and_the_command_line_needs_no_web_server
     assert run.returncode == 0 and run.stdout == "added clerk 'lan'\n[]\n", run.stderr
 
 
+@pytest.mark.live
 def test_run_migrates_the_database_first(tmp_path):
     """`motcua run` (what `make run` starts) on a database behind the code: migrated, then the hall serves."""
     config = open_config(tmp_path)
@@ -141,11 +141,8 @@ def test_run_migrates_the_database_first(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "hall", "run", "--config", str(config), "--port", str(port),
                                  "--no-screens"], cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while not _reachable("127.0.0.1", port):
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+        wait_for(lambda: proc.poll() is not None or _reachable("127.0.0.1", port), 60, "the hall to serve")
+        assert proc.poll() is None, log.read_text()
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C: run stops the server it started
         proc.wait(30)
