@@ -28,11 +28,15 @@ from typing import Callable, Optional, TypeVar
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .domain.errors import QueueError
+
 T = TypeVar("T")
 _pool = None
 _pool_lock = threading.Lock()
 _dummy: Optional[str] = None
 NICE = 10
+WAITING_PER_WORKER = 30  # ~4 s of scrypt at 0.13 s each
+_queued = 0
 _lowered: set[int] = set()  # the pool threads already at low priority
 
 
@@ -63,10 +67,31 @@ def dummy_hash() -> str:
     return _dummy
 
 
+class Busy(QueueError):
+    """More password checks are waiting for the pool than it clears in a few seconds: try again shortly."""
+    code = "busy"
+    retry_after_s = 5
+
+    def __init__(self):
+        super().__init__(f"the server is busy checking sign-ins: try again in {self.retry_after_s} s",
+                         retry_after_s=self.retry_after_s)
+
+
 def off_loop(fn: Callable[..., T], *args) -> T:
-    """Run fn(*args) in the hashing pool when the process runs under gevent, else in this thread."""
+    """Run fn(*args) in the hashing pool when the process runs under gevent, else in this thread. Raises Busy when
+    `WAITING_PER_WORKER` checks per pool thread are queued already — a flood of sign-ins from many addresses gets
+    told to come back rather than queueing for minutes (and memory)."""
+    global _queued
     pool = _gevent_pool()
-    return fn(*args) if pool is None else pool.apply(_at_low_priority, (fn, args))
+    if pool is None:
+        return fn(*args)
+    if _queued >= WAITING_PER_WORKER * workers():
+        raise Busy()
+    _queued += 1  # only the loop's thread counts: no lock needed
+    try:
+        return pool.apply(_at_low_priority, (fn, args))
+    finally:
+        _queued -= 1
 
 
 def _at_low_priority(fn: Callable[..., T], args) -> T:

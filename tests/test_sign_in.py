@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -178,6 +179,38 @@ def test_a_password_typed_decomposed_is_the_same_password(client, hall):
     assert attempt(client, "hoa", composed, counter=4).status_code == 200
     accounts.set_password(hall, "hoa", unicodedata.normalize("NFD", "Ưu tiên người già"))
     assert attempt(client, "hoa", "Ưu tiên người già", counter=4, force=True).status_code == 200
+
+
+# --- the hashing pool ------------------------------------------------------------------------------------------
+class ThreadPool:
+    """Stands in for gevent's pool: runs each call in a fresh real thread and waits for it."""
+
+    def apply(self, fn, args):
+        out = {}
+        worker = threading.Thread(target=lambda: out.update(value=fn(*args)))
+        worker.start()
+        worker.join()
+        return out["value"]
+
+
+def test_hashes_run_in_pool_threads_of_lower_priority(monkeypatch):
+    monkeypatch.setattr(passwords, "_gevent_pool", lambda: ThreadPool())
+    before = os.getpriority(os.PRIO_PROCESS, 0)  # on Linux: this thread's nice value
+    tid, nice = passwords.off_loop(lambda: (threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0)))
+    assert tid != threading.get_native_id() and nice == max(passwords.NICE, before)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the caller's thread (the loop's) is left alone
+
+
+def test_sign_ins_beyond_what_the_pool_clears_soon_are_told_to_come_back(api, hall, lan, monkeypatch):
+    monkeypatch.setattr(passwords, "_gevent_pool", lambda: ThreadPool())
+    monkeypatch.setattr(passwords, "_queued", passwords.WAITING_PER_WORKER * passwords.workers())
+    before = rows(hall)
+    r = attempt(api, "lan", PASSWORD)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "5" and r.get_json()["error"] == "busy"
+    assert r.get_json()["message"] == "Máy chủ đang kiểm tra nhiều lần đăng nhập. Vui lòng thử lại sau 5 giây."
+    assert rows(hall) == before  # not counted as a failure
+    monkeypatch.setattr(passwords, "_queued", 0)
+    assert attempt(api, "lan", PASSWORD).status_code == 200
 
 
 # --- a real gevent server ----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from .. import accounts
 from ..domain.errors import (Closed, Conflict, Exhausted, Forbidden, InvalidTransition, NotFound, QueueEmpty,
                              QueueError, Unauthorized)
 from ..lockouts import Throttled
+from ..passwords import Busy
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -82,6 +83,7 @@ STATUS: dict[type, int] = {
     NotFound: 404,
     InvalidTransition: 409, Closed: 409, Exhausted: 409, QueueEmpty: 409, Conflict: 409,
     Throttled: 429,  # answered with Retry-After by api/lockouts.refused
+    Busy: 503,       # the same
 }
 
 

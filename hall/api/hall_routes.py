@@ -5,7 +5,7 @@ from typing import Optional
 
 from flask import jsonify, request, session
 
-from .. import accounts, supervision, views
+from .. import accounts, passwords, supervision, views
 from ..domain.errors import QueueError
 from ..lockouts import Throttled
 from . import Body, api, body, hall, require
@@ -42,7 +42,7 @@ def login():
     req = body(Login)
     try:
         out = accounts.login(hall(), req.username, req.password, req.counter, req.force, address=request.remote_addr)
-    except Throttled as exc:
+    except (Throttled, passwords.Busy) as exc:
         return refused(exc)
     session["token"] = out["token"]
     return jsonify(out)

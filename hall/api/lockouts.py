@@ -6,15 +6,21 @@ from typing import Optional
 from flask import jsonify
 
 from ..lockouts import Throttled
+from ..passwords import Busy
 from ..web.i18n import sign_ins_refused
-from . import Body, api, body, hall, require
+from . import Body, api, body, hall, require, status_of
 
 
-def refused(exc: Throttled):
-    """429 with Retry-After and a message in the client's language; nothing was checked or written."""
-    response = jsonify({"error": exc.code, "message": sign_ins_refused(exc.kind, exc.retry_after_s),
-                        "locked": exc.kind, "retry_after_s": exc.retry_after_s})
-    response.status_code = 429
+def refused(exc: Throttled | Busy):
+    """429 (locked) or 503 (too many sign-ins waiting to be checked) with Retry-After and a message in the client's
+    language; no password was checked, nothing written."""
+    if isinstance(exc, Busy):
+        response = jsonify({"error": exc.code, "message": sign_ins_refused("busy", exc.retry_after_s),
+                            "retry_after_s": exc.retry_after_s})
+    else:
+        response = jsonify({"error": exc.code, "message": sign_ins_refused(exc.kind, exc.retry_after_s),
+                            "locked": exc.kind, "retry_after_s": exc.retry_after_s})
+    response.status_code = status_of(exc)
     response.headers["Retry-After"] = str(exc.retry_after_s)
     return response
 

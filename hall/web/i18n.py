@@ -82,12 +82,15 @@ def js_strings() -> dict:
                    "not_found": _("Không tìm thấy"), "forbidden": _("Không có quyền thực hiện"),
                    "unauthorized": _("Cần đăng nhập lại"), "invalid": _("Dữ liệu không hợp lệ"),
                    "network": _("Không kết nối được máy chủ"),
-                   "too_many_sign_ins": _("Tạm khóa đăng nhập")},
+                   "too_many_sign_ins": _("Tạm khóa đăng nhập"), "busy": _("Máy chủ đang bận")},
     }
 
 
 def sign_ins_refused(kind: str, retry_after_s: int) -> str:
     """Why a sign-in was refused before its password was checked (hall/lockouts.py), in the client's language."""
+    if kind == "busy":
+        return _("Máy chủ đang kiểm tra nhiều lần đăng nhập. Vui lòng thử lại sau {seconds} giây.").format(
+            seconds=retry_after_s)
     if retry_after_s <= 1:
         return _("Đang kiểm tra các lần đăng nhập trước. Vui lòng thử lại sau giây lát.")
     minutes = -(-retry_after_s // 60)
