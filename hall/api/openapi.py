@@ -46,6 +46,11 @@ def spec() -> dict:
                     "headers": {"Retry-After": {"description": "seconds until a sign-in may be tried again",
                                                 "schema": {"type": "integer"}}},
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                op["responses"]["503"] = {
+                    "description": "too many sign-ins are waiting for a password check (error busy); not counted",
+                    "headers": {"Retry-After": {"description": "seconds until a sign-in may be tried again",
+                                                "schema": {"type": "integer"}}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             if rule.endpoint not in PUBLIC:
                 op["security"] = [{"bearer": []}]
             if rule.endpoint == "api.counter_action":
