@@ -7,7 +7,8 @@ Each returns the image bytes (PNG or SVG).
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time
+import math
+from datetime import date, datetime
 
 import matplotlib
 
@@ -17,6 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from ..domain.hours import WEEKDAYS  # noqa: E402
 from ..fonts import find_font  # noqa: E402
 from .facts import Facts  # noqa: E402
 from .figures import Report  # noqa: E402
@@ -110,9 +112,11 @@ COLOURS = {"done": "#2e7d32", "no_show": "#c62828", "transferred": "#ef6c00", "c
            "open": "#90a4ae"}
 
 
-def counter_day(events, counter: int, day: date, tz, fmt: str = "png") -> bytes:
-    """A counter's day: when it was open, paused, and each visit from call to end, coloured by how it ended."""
-    spans = timeline(events, tz)
+def counter_day(events, counter: int, day: date, tz, fmt: str = "png", hours=None, now=None) -> bytes:
+    """A counter's day: when it was open, paused, and each visit from call to end, coloured by how it ended.
+    Open and paused periods fall inside the hall's sessions (config `hours`); the time outside them is shaded."""
+    sessions = sessions_on(hours, day, tz)
+    spans = timeline(events, tz, sessions, now)
     fig = _figure(11, 3.2)
     ax = fig.subplots()
     hour = lambda at: at.hour + at.minute / 60 + at.second / 3600  # noqa: E731
@@ -123,8 +127,17 @@ def counter_day(events, counter: int, day: date, tz, fmt: str = "png") -> bytes:
         ax.broken_barh([(hour(a), max(hour(b) - hour(a), 0.01))], (-0.4, 0.8), facecolors=COLOURS[outcome],
                        edgecolors="white", linewidth=0.3)
     ax.set_yticks([2, 1, 0], ["Mở quầy / Open", "Tạm dừng / Paused", "Lượt phục vụ / Visits"])
-    ax.set_xlim(7, 18)
-    ax.set_xticks(range(7, 19), [f"{h:02d}h" for h in range(7, 19)])
+    seen = [hour(t) for t, _ in sessions] + [hour(t) for _, t in sessions] + \
+        [hour(t) for name in ("open", "paused") for span in spans[name] for t in span] + \
+        [hour(t) for a, b, _ in spans["visits"] for t in (a, b)]
+    first, last = (math.floor(min(seen)), math.ceil(max(seen))) if seen else (7, 18)
+    last = min(24, max(last, first + 1))
+    edges = [first] + [x for a, b in sessions for x in (hour(a), hour(b))] + [last]
+    for a, b in zip(edges[::2], edges[1::2]):  # outside the sessions: the hall is closed
+        if b > a:
+            ax.axvspan(a, b, color="#eeeeee", zorder=0)
+    ax.set_xlim(first, last)
+    ax.set_xticks(range(first, last + 1), [f"{h:02d}h" for h in range(first, last + 1)])
     ax.set_title(f"Quầy {counter} — ngày {day.strftime('%d/%m/%Y')}")
     handles = [matplotlib.patches.Patch(color=c, label=l) for c, l in
                ((COLOURS["done"], "Đã phục vụ"), (COLOURS["no_show"], "Vắng mặt"),
@@ -133,8 +146,28 @@ def counter_day(events, counter: int, day: date, tz, fmt: str = "png") -> bytes:
     return _bytes(fig, fmt)
 
 
-def timeline(events, tz) -> dict:
-    """open and paused periods and visits (call → end, outcome) from one counter's events, in local time."""
+def sessions_on(hours, day: date, tz) -> list[tuple[datetime, datetime]]:
+    """The hall's sessions (config `hours`) on that local day, as local datetimes; none on a day off."""
+    if hours is None or day in set(hours.holidays) or WEEKDAYS[day.weekday()] not in hours.days:
+        return []
+    return sorted((datetime.combine(day, s.start, tzinfo=tz), datetime.combine(day, s.end, tzinfo=tz))
+                  for s in hours.sessions)
+
+
+def _within(spans: list, sessions: list) -> list:
+    """The parts of the spans that fall inside the sessions (all of them when there are no sessions that day)."""
+    if not sessions:
+        return spans
+    return [(max(a, s), min(b, e)) for a, b in spans for s, e in sessions if max(a, s) < min(b, e)]
+
+
+def timeline(events, tz, sessions=(), now=None) -> dict:
+    """open and paused periods and visits (call → end, outcome) from one counter's events, in local time.
+
+    A counter still open (or paused) after its last event stays so until the end of the day's last session, or
+    until `now` if that comes first; open and paused periods are cut to the sessions (the hall is closed between
+    them, at lunch). With no sessions that day (a day off, or no hours given) they end at the last event."""
+    sessions = list(sessions)
     ends = {"finished": "done", "no_show": "no_show", "transferred": "transferred", "cancelled": "cancelled"}
     spans = {"open": [], "paused": [], "visits": []}
     opened = paused = last = None
@@ -157,12 +190,17 @@ def timeline(events, tz) -> dict:
         elif ev.kind in ends and ev.visit_id in calls:
             spans["visits"].append((calls.pop(ev.visit_id), at, ends[ev.kind]))
     if last is not None:
-        end = max(last, datetime.combine(last.date(), time(17), tzinfo=tz)) if opened or paused else last
+        end = last
+        if sessions and (opened or paused):
+            end = max(last, sessions[-1][1])
+            if now is not None:
+                end = max(last, min(end, now.astimezone(tz)))
         if opened is not None:
             spans["open"].append((opened, end))
         if paused is not None:
             spans["paused"].append((paused, end))
         spans["visits"] += [(a, last, "open") for a in calls.values()]
+    spans["open"], spans["paused"] = _within(spans["open"], sessions), _within(spans["paused"], sessions)
     return spans
 
 
