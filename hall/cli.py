@@ -35,11 +35,14 @@ def _load(config_path, catalogue: bool = False):
         sys.exit(2)
 
 
-def _hall(config_path):
+def _hall(config_path, served_at=None):
     """The hall on its config and database (hall/bootstrap.py; no web server), or the problem and exit 2."""
     from .bootstrap import bootstrap
     from .db.migrate import SchemaError
     cfg = _load(config_path)
+    if served_at:  # an unset centre.public_url follows where the server listens (hall/public_url.py)
+        from .public_url import with_public_url
+        cfg = with_public_url(cfg, *served_at)
     try:
         return bootstrap(cfg, config_path=config_path)
     except ConfigError as exc:  # the catalogue it names
@@ -85,6 +88,9 @@ def check_config(config_path):
                f"{counters} counters, {len(cfg.devices.kiosks)} kiosks, {len(cfg.devices.displays)} displays, "
                f"{len(cfg.devices.pads)} pads"
                + (f", {len(catalogue.procedures)} procedures" if catalogue is not None else ", no catalogue"))
+    from .public_url import advice
+    if advice(cfg.centre.public_url):
+        click.echo(advice(cfg.centre.public_url), err=True)
 
 
 @main.command()
@@ -101,7 +107,8 @@ def serve(config_path, host, port, async_mode):
         monkey.patch_all()
     os.environ["MOTCUA_ASYNC_MODE"] = async_mode
     from .daily import start_day_keeper
-    hall = _hall(config_path)  # refuses a database behind the code, before anything listens
+    # refuses a database behind the code, before anything listens
+    hall = _hall(config_path, served_at=(host, port))
     from .app import create_app
     app = create_app(hall=hall)
     socketio = app.extensions["socketio"]
@@ -116,7 +123,11 @@ def serve(config_path, host, port, async_mode):
     base = f"http://{host}:{port}"
     click.echo(f"Một Cửa hall server — {hall.cfg.centre.name}\n  database: {_safe(hall.db.url)}\n"
                f"  API:      {base}/api/services   (OpenAPI: {base}/api/openapi.json)\n"
-               f"  pages:    {base}/   (counter panel, supervisor, ticket pages)")
+               f"  pages:    {base}/   (counter panel, supervisor, ticket pages)\n"
+               f"  tickets:  {hall.cfg.centre.public_url}/t/…   (the QR code on each ticket: centre.public_url)")
+    from .public_url import advice
+    if advice(hall.cfg.centre.public_url):
+        click.echo(advice(hall.cfg.centre.public_url), err=True)
     sys.stdout.flush()
     from .serving import serve as serve_forever
     serve_forever(app, socketio, host, port, async_mode)

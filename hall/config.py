@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal, Optional
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -38,9 +39,25 @@ class Centre(Model):
     short_name: str = ""
     address: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
-    public_url: str = "http://127.0.0.1:5000"
+    public_url: str = Field("", description="where phones reach the hall; empty = where `motcua serve` listens")
     ticket_footer: str = ""
     announcement: str = ""
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"must be the address phones open, like http://192.168.1.10:5000 (http or https "
+                             f"and a host), not '{value}'")
+        try:
+            parts.port
+        except ValueError:
+            raise ValueError(f"the port in '{value}' is not a number from 1 to 65535") from None
+        return value
 
 
 class Session(Model):
