@@ -74,20 +74,26 @@ def test_on_a_day_off_the_counters_day_ends_with_its_last_event():
 
 # --- the printable daily report as a PDF ---------------------------------------------------------
 @pytest.fixture(scope="module")
-def served(cfg, tmp_path_factory):
-    """A played day, served over HTTP on 127.0.0.1 (Werkzeug in a thread) for the browser."""
+def played(cfg, tmp_path_factory):
+    """An app with a played day and the director signed up."""
     app = create_app(cfg, config_path=str(ROOT / "config.yaml"), clock=FixedClock(OPEN_TIME), testing=True,
                      db_url=f"sqlite:///{tmp_path_factory.mktemp('print') / 'hall.db'}")
     hall = app.extensions["motcua.hall"]
     play_day(hall, hall.clock)
     accounts.add_user(hall, "giamdoc", "matkhau123", "supervisor", "Nguyễn Văn Giám")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield SimpleNamespace(hall=hall, app=app)
+    hall.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def served(played):
+    """The played day served over HTTP on 127.0.0.1 (Werkzeug in a thread) for the browser."""
+    server = make_server("127.0.0.1", 0, played.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", hall=hall, app=app)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", hall=played.hall, app=played.app)
     server.shutdown()
     thread.join(10)
-    hall.db.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +125,7 @@ def pdf_pages(served, tmp_path_factory) -> list[str]:
     return [page for page in text.split("\f") if page.strip()]
 
 
+@pytest.mark.browser
 def test_the_pdf_writes_numbers_the_vietnamese_way(pdf_pages, served):
     text = "\n".join(pdf_pages)
     total = make_report(served.hall, DAY, DAY, "unit").total
@@ -129,6 +136,7 @@ def test_the_pdf_writes_numbers_the_vietnamese_way(pdf_pages, served):
     assert not re.search(r"\b\d+\.\d\b", text.split("PHỤ LỤC")[0]), "a decimal point in the tables"
 
 
+@pytest.mark.browser
 def test_the_pdf_has_the_national_motto_header_with_the_centre_on_the_left(pdf_pages, served):
     first = pdf_pages[0]
     lines = [line for line in first.splitlines() if line.strip()]
@@ -142,6 +150,7 @@ def test_the_pdf_has_the_national_motto_header_with_the_centre_on_the_left(pdf_p
     assert "BÁO CÁO TÌNH HÌNH TIẾP NHẬN VÀ PHỤC VỤ NGÀY 26/11/2026" in first
 
 
+@pytest.mark.browser
 def test_the_signature_block_is_on_the_page_of_the_last_table(pdf_pages):
     signed = [i for i, page in enumerate(pdf_pages) if "NGƯỜI LẬP BÁO CÁO" in page]
     assert len(signed) == 1
@@ -153,16 +162,16 @@ def test_the_signature_block_is_on_the_page_of_the_last_table(pdf_pages):
     assert page.rindex("Quầy") < page.index("NGƯỜI LẬP BÁO CÁO")
 
 
-def test_the_reports_page_writes_numbers_the_vietnamese_way(served):
-    client = served.app.test_client()
+def test_the_reports_page_writes_numbers_the_vietnamese_way(played):
+    client = played.app.test_client()
     assert client.post("/api/login", json={"username": "giamdoc", "password": "matkhau123"}).status_code == 200
     html = client.get(f"/reports/?from={DAY}&by=unit").get_data(as_text=True)
     cells = re.findall(r'<td class="n">([^<]*)</td>', html)
     assert any(re.fullmatch(r"\d+,\d", c) for c in cells) and not any(re.fullmatch(r"\d+\.\d", c) for c in cells)
 
 
-def test_the_landing_and_supervisor_pages_link_to_the_reports(served):
-    client = served.app.test_client()
+def test_the_landing_and_supervisor_pages_link_to_the_reports(played):
+    client = played.app.test_client()
     assert 'href="/reports/"' in client.get("/").get_data(as_text=True)
     assert client.post("/api/login", json={"username": "giamdoc", "password": "matkhau123"}).status_code == 200
     supervisor = client.get("/supervisor").get_data(as_text=True)

@@ -7,14 +7,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port, open_config
+from conftest import ROOT, free_port, open_config, wait_for
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+pytestmark = [pytest.mark.live, pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
+                                                   reason="reads the process tree from /proc")]
 
 
 def descendants(pid: int) -> set[int]:
@@ -41,23 +41,20 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def wait_until(condition, timeout: float, what: str, proc=None, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    tail = log.read_text(errors="replace")[-3000:] if log else ""
-    raise AssertionError(f"{what}: not within {timeout:.0f} s\n{tail}")
+def running(run: subprocess.Popen, log: Path, condition):
+    """The condition, for wait_for — failing at once, with the log, if `motcua run` has exited."""
+    def check():
+        if run.poll() is not None:
+            raise AssertionError(f"motcua run exited ({run.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
+        return condition()
+    return check
 
 
 def screen_env() -> dict:
     return {**os.environ, "PYTHONUNBUFFERED": "1", "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_sigterm_stops_the_server_and_every_screen(tmp_path):
     port = free_port()
@@ -68,17 +65,17 @@ def test_sigterm_stops_the_server_and_every_screen(tmp_path):
                                stderr=subprocess.STDOUT)
     seen: set[int] = set()
     try:
-        wait_until(lambda: "Started the kiosk" in log.read_text(errors="replace"), 120,
-                   "the server and the screens started", run, log)
-        seen = wait_until(lambda: (lambda d: d if len(d) >= 4 else None)(descendants(run.pid)), 30,
-                          "the server, kiosk, display and pad run under motcua run", run, log)
-        # the screens have got past their start-up: each has connected to the server
-        wait_until(lambda: all(alive(p) for p in seen) and _connections_to(port) >= 3, 90,
-                   "kiosk, display and pad connected", run, log)
+        wait_for(running(run, log, lambda: "Started the kiosk" in log.read_text(errors="replace")), 120,
+                 "the server and the screens started")
+        seen = wait_for(running(run, log, lambda: (lambda d: d if len(d) >= 4 else None)(descendants(run.pid))),
+                        30, "the server, kiosk, display and pad running under motcua run")
+        # the screens are past their start-up: each has connected to the server
+        wait_for(running(run, log, lambda: all(alive(p) for p in seen) and _connections_to(port) >= 3), 90,
+                 "kiosk, display and pad connected")
         seen |= descendants(run.pid)
         run.send_signal(signal.SIGTERM)
         assert run.wait(60) == 0, log.read_text()
-        wait_until(lambda: not any(alive(p) for p in seen), 15, f"every child of motcua run gone ({seen})")
+        wait_for(lambda: not any(alive(p) for p in seen), 15, f"every child of motcua run gone ({seen})")
         assert "The hall is stopped." in log.read_text()
         with socket.socket() as s:  # the port is free again: the next `make run` starts
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
