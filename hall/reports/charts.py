@@ -138,7 +138,7 @@ def counter_day(events, counter: int, day: date, tz, fmt: str = "png", hours=Non
             ax.axvspan(a, b, color="#eeeeee", zorder=0)
     ax.set_xlim(first, last)
     ax.set_xticks(range(first, last + 1), [f"{h:02d}h" for h in range(first, last + 1)])
-    ax.set_title(f"Quầy {counter} — ngày {day.strftime('%d/%m/%Y')}")
+    ax.set_title(f"Quầy {counter} — ngày {day.strftime('%d/%m/%Y')}", loc="left")  # the legend is on the right
     handles = [matplotlib.patches.Patch(color=c, label=l) for c, l in
                ((COLOURS["done"], "Đã phục vụ"), (COLOURS["no_show"], "Vắng mặt"),
                 (COLOURS["transferred"], "Chuyển"), (COLOURS["cancelled"], "Hủy"))]
