@@ -113,3 +113,28 @@ def test_a_busy_port_is_one_line_and_a_non_zero_exit_before_anything_starts(tmp_
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and f"port {port}" in lines[0] and "already in use" in lines[0], done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_server_that_dies_stops_motcua_run_with_a_non_zero_exit(tmp_path):
+    port = free_port()
+    log = tmp_path / "run.log"
+    with open(log, "wb") as out:
+        run = subprocess.Popen([sys.executable, "-m", "hall", "run", "--config", str(open_config(tmp_path)),
+                                "--port", str(port), "--no-screens"], cwd=str(ROOT), env=screen_env(), stdout=out,
+                               stderr=subprocess.STDOUT)
+    server = None
+    try:
+        wait_for(running(run, log, lambda: "Ctrl-C stops the hall" in log.read_text(errors="replace")), 120,
+                 "the server started")
+        server = wait_for(running(run, log, lambda: descendants(run.pid)), 30, "the server under motcua run")
+        for pid in server:
+            os.kill(pid, signal.SIGKILL)
+        assert run.wait(60) == 1
+        assert "the hall server stopped" in log.read_text()
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(10)
+        for pid in server or ():
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
