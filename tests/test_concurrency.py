@@ -1,8 +1,8 @@
 """Numbers never repeat, no ticket is at two counters, every ticket is accounted for — under concurrency.
 
 Kiosks issue and counters call next (and finish) at the same time: from threads, from spawned processes each
-building the service layer as hall/app.py does, and over HTTP against two live servers sharing one database; on a
-SQLite file and on PostgreSQL. A pause between reading and writing inside each transaction widens every race.
+building the service layer as hall/bootstrap.py does, and over HTTP against two live servers sharing one database;
+on a SQLite file and on PostgreSQL. A pause between reading and writing inside each transaction widens every race.
 
 The same workload through a hall whose lock is taken out (no process lock, no BEGIN IMMEDIATE, no advisory lock)
 is caught — duplicate numbers, a ticket called twice, or the database refusing the writes — so the lock is what
@@ -41,15 +41,15 @@ class NoLock:
 
 # --- the hall, as a worker process builds it ---------------------------------------------------
 def build_hall(config: tuple, db_url: str, unlocked: bool = False, widen: bool = True):
-    """The service layer as hall/app.py builds it; `unlocked` takes the hall lock out (the control).
+    """The service layer as hall/bootstrap.py builds it (for the server, the CLI and here); `unlocked` takes the
+    hall lock out (the control).
 
     `config` is (path, parsed config): the parsed one travels to the worker processes, which saves each of them
     reading the YAML again."""
-    from hall.app import create_app
+    from hall.bootstrap import bootstrap
     from hall.clock import FixedClock
     path, cfg = config
-    app = create_app(cfg, config_path=path, db_url=db_url, clock=FixedClock(OPEN_TIME), testing=True)
-    hall = app.extensions["motcua.hall"]
+    hall = bootstrap(cfg, config_path=path, db_url=db_url, clock=FixedClock(OPEN_TIME))
     if unlocked:
         db = hall.db
         db.write_lock = NoLock()                             # no process lock …
