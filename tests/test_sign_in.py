@@ -146,6 +146,22 @@ def test_motcua_user_unlock(tmp_path, monkeypatch):
     assert again.exit_code == 1 and "not locked" in again.output
 
 
+def test_limits_and_lifts_on_postgresql(cfg, clock, pg_url):
+    app = create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=pg_url, clock=clock, testing=True)
+    hall = app.extensions["motcua.hall"]
+    accounts.add_user(hall, "lan", PASSWORD, "clerk")
+    for i in range(20):
+        with pytest.raises(Exception):
+            accounts.login(hall, "lan" if i < 5 else f"doan{i}", "doan-sai-1", 3, address="2001:db8::5")
+    assert {(x["kind"], x["subject"]) for x in hall.sign_in_limits.locked()} == {("user", "lan"),
+                                                                               ("address", "2001:db8::5")}
+    with pytest.raises(Throttled):
+        accounts.login(hall, "lan", PASSWORD, 3, address="10.0.0.5")
+    assert len(hall.sign_in_limits.lift("lan", "2001:db8::5")) == 2
+    assert accounts.login(hall, "lan", PASSWORD, 3, address="2001:db8::5")["username"] == "lan"
+    hall.db.dispose()
+
+
 # --- the same path for everyone --------------------------------------------------------------------------------
 def test_unknown_users_disabled_users_and_wrong_passwords_take_the_same_path(client, hall, lan, monkeypatch):
     """Each costs one check of a hash of the kind real passwords have, and gets the same answer — so the time
