@@ -233,7 +233,8 @@ class SignIn(Model):
 class Connections(Model):
     """Limits of `motcua serve`'s connections (hall/serving.py, docs/deployment.md)."""
     idle_timeout_s: float = Field(60, gt=0, description="a connection that sends nothing this long is closed")
-    header_timeout_s: float = Field(10, gt=0, description="a request's line and headers must arrive within this")
+    request_timeout_s: float = Field(10, gt=0, description="a request's line, headers and body must arrive within "
+                                     "this of its first byte")
     max: int = Field(5000, ge=10, description="connections served at once; more wait to be accepted")
 
 

@@ -8,8 +8,8 @@ took 40 ms or more, whatever the hall did. Connections accepted from a listener 
 (Linux, BSD, macOS), so small replies and Socket.IO frames leave at once.
 
 Connections are bounded (`server.connections`): a connection that sends nothing for `idle_timeout_s` is closed
-(an idle keep-alive, a stalled body, a client that stopped reading); a request's line and headers must arrive within
-`header_timeout_s` of its first byte (a "slowloris" that trickles headers gets 408 and is closed); at most `max`
+(an idle keep-alive, a client that stopped reading); a request's line, headers and body (up to 1 MiB) must arrive
+within `request_timeout_s` of its first byte (a "slowloris" that trickles them gets 408 and is closed); at most `max`
 connections are served at once — more wait in the listen queue instead of the process running out of open files
 ("Too many open files" made every kiosk time out at ~1,100 idle connections under a 1,024-file limit). At start the
 process raises its open-file limit to the hard limit (systemd's `LimitNOFILE`, docs/deployment.md) and lowers `max`
@@ -17,12 +17,14 @@ to fit it if it must.
 """
 from __future__ import annotations
 
+import io
 import logging
 import socket
 
 log = logging.getLogger("motcua.serving")
 FILES_KEPT = 256       # open files kept back from connections: the database, logs, fonts, Redis, the hashing pool …
 WEBSOCKET_IDLE_S = 60  # a websocket's floor: Engine.IO pings every 25 s and waits 20 s for the answer
+BODY_READ_AHEAD = 1 << 20  # bodies up to this size are read in full before the app runs, under the request clock
 
 
 def listener(host: str, port: int, backlog: int = 1024, make_socket=socket.socket) -> socket.socket:
@@ -73,10 +75,10 @@ def gevent_server(sock, app, limits):
     from geventwebsocket.handler import WebSocketHandler
 
     class SlowRequest(OSError):
-        """The request's line and headers did not arrive in time."""
+        """The request's line, headers and body did not arrive in time."""
 
     class Handler(WebSocketHandler):
-        _headers_due = None
+        _request_due = None
 
         def handle(self):
             self.socket.settimeout(limits.idle_timeout_s)  # every read and write: no progress for this long → close
@@ -85,24 +87,39 @@ def gevent_server(sock, app, limits):
         def handle_one_request(self):
             try:
                 return super().handle_one_request()
+            except SlowRequest:  # the body, read in get_environ
+                return self._handle_client_error(SlowRequest())
             finally:
-                self._stop_header_clock()
+                self._stop_request_clock()
 
         def read_requestline(self):
             self.rfile.peek(1)  # waiting for a request to begin: up to the idle timeout
-            self._headers_due = gevent.Timeout.start_new(limits.header_timeout_s, SlowRequest)
+            self._request_due = gevent.Timeout.start_new(limits.request_timeout_s, SlowRequest)
             return super().read_requestline()
 
         def read_request(self, raw_requestline):
             try:
                 return super().read_request(raw_requestline)
-            finally:
-                self._stop_header_clock()
+            except BaseException:
+                self._stop_request_clock()
+                raise
 
-        def _stop_header_clock(self):
-            if self._headers_due is not None:
-                self._headers_due.close()
-                self._headers_due = None
+        def get_environ(self):
+            """The request's body read in full while its clock runs (the app then reads it from memory), so a body
+            trickled in never keeps a connection beyond the limit; the clock stops before the app runs."""
+            env = super().get_environ()
+            try:
+                length = self.content_length or 0
+                if 0 < length <= BODY_READ_AHEAD and env.get("wsgi.input") is not None:
+                    env["wsgi.input"] = io.BytesIO(env["wsgi.input"].read(length))
+            finally:
+                self._stop_request_clock()
+            return env
+
+        def _stop_request_clock(self):
+            if self._request_due is not None:
+                self._request_due.close()
+                self._request_due = None
 
         def _handle_client_error(self, ex):
             if isinstance(ex, SlowRequest):

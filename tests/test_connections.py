@@ -31,7 +31,7 @@ def closed_within(sock: socket.socket, seconds: float) -> tuple[bytes, float]:
 
 
 def test_an_idle_connection_is_closed_after_the_idle_timeout(make_server):
-    server = make_server(**{"server.connections": {"idle_timeout_s": 1, "header_timeout_s": 1}})
+    server = make_server(**{"server.connections": {"idle_timeout_s": 1, "request_timeout_s": 1}})
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         got, after = closed_within(sock, 15)
     assert got == b"" and 0.8 <= after < 10
@@ -44,7 +44,7 @@ def test_an_idle_connection_is_closed_after_the_idle_timeout(make_server):
 
 def test_headers_sent_slowly_are_cut_off_with_408(make_server):
     """A "slowloris" keeps every read short of the idle timeout but never finishes its headers."""
-    server = make_server(**{"server.connections": {"idle_timeout_s": 5, "header_timeout_s": 1}})
+    server = make_server(**{"server.connections": {"idle_timeout_s": 5, "request_timeout_s": 1}})
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(b"GET /api/services HTTP/1.1\r\nHost: hall\r\n")
         t0, answer = time.monotonic(), b""
@@ -63,6 +63,35 @@ def test_headers_sent_slowly_are_cut_off_with_408(make_server):
         took = time.monotonic() - t0
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert took < 5
+
+
+def test_a_body_sent_slowly_is_cut_off_with_408_and_never_reaches_the_app(make_server, cfg):
+    server = make_server(**{"server.connections": {"idle_timeout_s": 5, "request_timeout_s": 1}})
+    body = json.dumps({"service": "TP.LLTP"}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST /api/tickets HTTP/1.1\r\nHost: hall\r\nContent-Type: application/json\r\n"
+                     b"Authorization: Bearer " + cfg.devices.kiosks[0].token.encode() +
+                     b"\r\nContent-Length: %d\r\n\r\n" % len(body))
+        t0, answer = time.monotonic(), b""
+        sock.settimeout(0.25)
+        for byte in body[:-1]:  # a byte every 0.25 s: each read is quick, the whole never arrives in time
+            try:
+                sock.sendall(bytes([byte]))
+                answer += sock.recv(4096)
+                if answer.endswith(b"\r\n\r\n") or not answer:
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+        took = time.monotonic() - t0
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert took < 5
+    services = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    services.request("GET", "/api/services")
+    waiting = json.loads(services.getresponse().read())
+    services.close()
+    assert all(s["waiting"] == 0 for u in waiting["units"] for s in u["services"])  # no ticket was issued
 
 
 @contextmanager
