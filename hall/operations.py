@@ -4,6 +4,7 @@ and commits; the events they recorded go out to the screens after the commit.
 """
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from datetime import timedelta
@@ -12,9 +13,11 @@ from typing import Callable, Optional
 from .config import Config
 from .domain import estimate
 from .domain.calling import choose_next
-from .domain.errors import Closed, Conflict, Exhausted, Forbidden, InvalidTransition, NotFound, QueueEmpty, QueueError
+from .domain.errors import (Closed, Conflict, Forbidden, InvalidTransition, KeyReused, NotFound, QueueEmpty,
+                            QueueError)
 from .domain.hours import issuing_state
-from .domain.model import CALLED, CLOSED, Ticket, format_number
+from .domain.model import CALLED, CLOSED, Ticket
+from .domain.numbering import BatchNumbers, NumberRange, number_ranges
 from .db.uow import UnitOfWork
 from .group_commit import GroupCommit, Order
 from .lockouts import SignInLimits
@@ -24,10 +27,13 @@ CHANNELS = ("kiosk", "counter", "web", "appointment", "phone")
 
 
 class TicketOrder(Order):
-    """A kiosk's (or a clerk's) request for a new ticket, waiting for its batch."""
+    """A kiosk's (or a clerk's) request for a new ticket, waiting for its batch. `key` (the Idempotency-Key) makes
+    it an order a retry can find: the same key from the same orderer gets the same ticket."""
 
-    def __init__(self, service, priority: Optional[str], channel: str):
+    def __init__(self, service, priority: Optional[str], channel: str, ordered_by: Optional[str] = None,
+                 key: Optional[str] = None):
         self.service, self.priority, self.channel = service, priority, channel
+        self.ordered_by, self.key = ordered_by, key
 
 
 class Hall:
@@ -87,9 +93,12 @@ class Hall:
         return estimate.estimated_wait_s(ahead, self.mean_service_s(uow, code), self.open_counters(uow, code, opened))
 
     # --- tickets ----------------------------------------------------------------------------------
-    def issue_ticket(self, service: str, priority: Optional[str] = None, channel: str = "kiosk") -> dict:
+    def issue_ticket(self, service: str, priority: Optional[str] = None, channel: str = "kiosk",
+                     ordered_by: Optional[str] = None, key: Optional[str] = None) -> dict:
         """A new ticket for a service: its number, people ahead and estimated wait. Committed before it returns;
-        kiosks issuing at the same moment share one transaction (hall/group_commit.py)."""
+        kiosks issuing at the same moment share one transaction (hall/group_commit.py). An order with a key
+        (`ordered_by` and its Idempotency-Key) is issued once: a retry of it answers with the same ticket (its
+        `replayed` true), and the ticket is marked unreceived until the orderer confirms it (confirm_receipt)."""
         svc = self.service(service)
         categories = {c.code for c in self.cfg.priorities.categories}
         if priority is not None and priority not in categories:
@@ -100,34 +109,46 @@ class Hall:
         is_open, reason = issuing_state(self.cfg.hours, self.clock.local())
         if not is_open:
             raise Closed(reason)
-        return self._issuing.submit(TicketOrder(svc, priority, channel))
+        return self._issuing.submit(TicketOrder(svc, priority, channel, ordered_by if key else None, key))
+
+    @functools.cached_property
+    def number_ranges(self) -> dict[str, NumberRange]:
+        return number_ranges(self.services.values())
 
     def _issue_batch(self, orders: list["TicketOrder"]) -> None:
-        """Issue the tickets these orders ask for, in order, in one unit of work; settle each order."""
-        issued, answers = [], []
+        """Issue the tickets these orders ask for, in order, in one unit of work; settle each order. An order
+        whose key already has a ticket (a retry, in this batch or stored) gets that ticket instead."""
+        issued, answers, replays = [], [], []
         with self.uow() as uow:
             now = self.clock.now()
             day = self.clock.local(now).date()
             codes = {o.service.code for o in orders}
             overrides = uow.repo.service_open_overrides()
-            last = uow.repo.last_seqs(day, codes)
+            numbers = BatchNumbers(self.number_ranges, uow.repo.last_seqs(day, codes),
+                                   lambda services: uow.repo.numbering_state(day, services))
             waiting = uow.repo.waiting_by_class(day, codes)
+            known = uow.repo.tickets_by_order([(o.ordered_by, o.key) for o in orders if o.key])
             for order in orders:
                 svc = order.service
+                earlier = known.get((order.ordered_by, order.key)) if order.key else None
+                if earlier is not None:
+                    if (earlier.issued_service, earlier.priority) != (svc.code, order.priority):
+                        order.fail(KeyReused(f"Idempotency-Key '{order.key}' was used for another order "
+                                             f"(ticket {earlier.number}): use a new key for a new order",
+                                             field="Idempotency-Key"))
+                    else:
+                        replays.append((order, earlier))
+                    continue
                 if not overrides.get(svc.code, svc.open):
                     order.fail(Closed(f"Lĩnh vực '{svc.name}' đang tạm ngừng tiếp nhận", service=svc.code))
                     continue
-                seq = last.get(svc.code, 0) + 1
-                n = svc.start + seq - 1
-                if n > svc.end:
-                    order.fail(Exhausted(f"Lĩnh vực '{svc.name}' đã hết số thứ tự hôm nay ({svc.end})",
-                                         service=svc.code))
-                    continue
-                last[svc.code] = seq
-                number = format_number(svc.prefix, n, max(3, len(str(svc.end))))
+                seq, number = numbers.next(svc.code)
                 ticket = Ticket(secrets.token_urlsafe(12), day, svc.code, seq, number, self.clock.now(),
-                                order.channel, order.priority)
+                                order.channel, order.priority, ordered_by=order.ordered_by, order_key=order.key,
+                                receipt_pending=order.key is not None)
                 issued.append((order, ticket))
+                if order.key:
+                    known[(order.ordered_by, order.key)] = ticket
             uow.repo.add_new_tickets([ticket for _, ticket in issued])  # one statement; ids for the events
             opened = uow.repo.open_counters() if issued else set()
             for order, ticket in issued:
@@ -139,9 +160,29 @@ class Hall:
                 wait = self.estimate_wait(uow, ticket.service, ahead, opened)
                 ticket.issued(ahead, wait)
                 answers.append((order, views.ticket(self, ticket, ahead, wait)))
+            fresh = {id(ticket): answer for (_, ticket), (_, answer) in zip(issued, answers)}
+            for order, ticket in replays:
+                answer = fresh.get(id(ticket)) or self._status(uow, ticket, opened or None)
+                answers.append((order, {**answer, "replayed": True}))
             uow.commit()
             for order, answer in answers:  # committed: these kiosks have their numbers, whatever happens next
                 order.done(answer)
+
+    def confirm_receipt(self, token: str, by: Optional[str] = None) -> dict:
+        """The kiosk that ordered the ticket has the number (on its screen): it is no longer marked unreceived."""
+        with self.uow() as uow:
+            ticket = self._ticket(uow, token)
+            if by is not None and ticket.ordered_by not in (None, by):
+                raise Forbidden(f"ticket {ticket.number} was ordered by another kiosk", ticket=ticket.number)
+            if ticket.receipt_pending:
+                ticket.received()
+                uow.commit()
+            return self._status(uow, ticket)
+
+    def _status(self, uow: UnitOfWork, ticket: Ticket, opened: Optional[set[int]] = None) -> dict:
+        ahead = uow.repo.people_ahead(ticket) if ticket.state == "waiting" else 0
+        wait = self.estimate_wait(uow, ticket.service, ahead, opened) if ticket.state == "waiting" else 0
+        return views.ticket(self, ticket, ahead, wait)
 
     def ticket_status(self, token: str) -> dict:
         with self.uow(write=False) as uow:

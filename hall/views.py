@@ -15,7 +15,7 @@ def ticket(hall, t, ahead: int, wait: int, visits=None) -> dict:
     cats = {c.code: c.name for c in hall.cfg.priorities.categories}
     out = {
         "id": t.token, "number": t.number, "service": t.service, "service_name": svc.name,
-        "unit": unit.code, "unit_name": unit.name, "priority": t.priority,
+        "unit": unit.code, "unit_name": unit.name, "priority": t.priority, "received": not t.receipt_pending,
         "priority_name": cats.get(t.priority) if t.priority else None, "channel": t.channel, "state": t.state,
         "people_ahead": ahead if t.state == WAITING else 0,
         "estimated_wait_s": wait if t.state == WAITING else 0,
@@ -50,6 +50,7 @@ def counter(hall, c, t) -> dict:
         "pause_reason": c.pause_reason, "since": hall.clock.iso(c.changed_at),
         "ticket": None if t is None else {"id": t.token, "number": t.number, "service": t.service,
                                           "state": t.state, "priority": t.priority,
+                                          "received": not t.receipt_pending,
                                           "called_at": hall.clock.iso(t.called_at)},
         "last_visit_id": c.last_visit_id,
     }
@@ -93,7 +94,8 @@ def messages(hall, events, uow) -> list[dict]:
         if t is not None:
             svc, unit = hall.services[e.service or t.service], hall.unit_of[e.service or t.service]
             msg["ticket"] = {"id": t.token, "number": t.number, "service": svc.code, "service_name": svc.name,
-                             "unit": unit.code, "unit_name": unit.name, "state": t.state, "priority": t.priority}
+                             "unit": unit.code, "unit_name": unit.name, "state": t.state, "priority": t.priority,
+                             "received": not t.receipt_pending}
         if e.kind in ("called", "recalled") and t is not None:
             msg["recall"] = e.kind == "recalled"
             msg["announce"] = announce_text(hall, t.number, e.counter)

@@ -8,6 +8,7 @@ import itertools
 
 from hall.domain.calling import Head
 from hall.domain.model import WAITING, CounterState
+from hall.domain.numbering import HOLDING
 from hall.operations import Hall
 from hall.publishing import Publisher
 
@@ -39,7 +40,22 @@ class FakeRepository:
         return next((t for t in self.s.tickets.values() if t.token == token), None)
 
     def ticket_by_number(self, day, number):
-        return next((t for t in self.s.tickets.values() if t.day == day and t.number == number), None)
+        found = sorted((t for t in self.s.tickets.values() if t.day == day and t.number == number),
+                       key=lambda t: t.id)
+        holding = [t for t in found if t.state in HOLDING]
+        return (holding or found or [None])[-1]
+
+    def tickets_by_order(self, orders):
+        wanted = set(orders)
+        return {(t.ordered_by, t.order_key): t for t in self.s.tickets.values()
+                if (t.ordered_by, t.order_key) in wanted}
+
+    def numbering_state(self, day, services):
+        today = [t for t in self.s.tickets.values() if t.day == day and t.issued_service in services]
+        last = {}
+        for t in sorted(today, key=lambda t: t.seq):
+            last[t.issued_service] = t.number
+        return last, {t.number for t in today if t.state in HOLDING}
 
     def last_seqs(self, day, services):
         out = {}

@@ -157,6 +157,17 @@ def test_no_tickets_outside_opening_hours(api, kiosk, clock, at, words):
     assert services["issuing"] is False and words[0] in services["closed_reason"]
 
 
+def test_a_kiosk_confirms_it_received_its_ticket(api, kiosk, cfg):
+    """(tests/test_orders.py has the whole story: retries, restarts, the clerk's view)"""
+    key = {"Idempotency-Key": "order-0001-abcdef"}
+    ticket = api.post("/api/tickets", json={"service": "TP.LLTP"}, headers={**kiosk, **key}).get_json()
+    assert ticket["received"] is False
+    api.refused("POST", f"/api/tickets/{ticket['id']}/received", 403, "another kiosk",
+                headers=auth(cfg.devices.kiosks[1].token))
+    api.refused("POST", "/api/tickets/khong-co/received", 404, "no such ticket", headers=kiosk)
+    assert api.post(f"/api/tickets/{ticket['id']}/received", headers=kiosk).get_json()["received"] is True
+
+
 def test_unknown_ticket(api):
     out = api.refused("GET", "/api/tickets/khong-co-ve-nay", 404, "no such ticket")
     assert out["error"] == "not_found"
@@ -433,9 +444,12 @@ def test_openapi_describes_every_route(api, app):
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             assert op["operationId"] and op["summary"] and "4XX" in op["responses"]
-            assert sorted(p["name"] for p in op["parameters"]) == sorted(
+            assert sorted(p["name"] for p in op["parameters"] if p["in"] == "path") == sorted(
                 s[1:-1] for s in path.split("/") if s.startswith("{"))
     issue_op = doc["paths"]["/api/tickets"]["post"]
+    assert [(p["name"], p["in"], p["required"]) for p in issue_op["parameters"]] == [
+        ("Idempotency-Key", "header", False)]
+    assert "201" in issue_op["responses"]
     assert issue_op["requestBody"]["content"]["application/json"]["schema"]["required"] == ["service"]
     assert "transfer (service, unit, counter, note)" in doc["paths"]["/api/counters/{number}/{action}"]["post"][
         "description"]

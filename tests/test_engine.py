@@ -5,7 +5,7 @@ import pytest
 
 from hall.domain import estimate
 from hall.domain.calling import Head, choose_next
-from hall.domain.errors import Closed, Conflict, Exhausted, Forbidden, InvalidTransition, QueueEmpty, QueueError
+from hall.domain.errors import Closed, Conflict, Forbidden, InvalidTransition, QueueEmpty, QueueError
 from hall.domain.hours import issuing_state
 from hall.domain.model import Ticket, format_number
 from fakes import fake_hall
@@ -142,12 +142,29 @@ def test_numbers_run_per_service_per_day_and_restart(h, clock):
     assert h.issue_ticket("TP.LLTP")["number"] == "P001"
 
 
-def test_range_exhausted(h, cfg):
+def test_a_used_up_range_goes_round_skipping_numbers_still_held(h, cfg):
+    """The 300th ticket of the day is not refused: P001 again once its ticket is done, never a number held."""
+    svc = cfg.services["TP.LLTP"]
+    first = [h.issue_ticket("TP.LLTP") for _ in range(svc.end - svc.start + 1)]
+    assert first[-1]["number"] == "P299"
+    h.call_ticket(7, None, "P001")
+    h.finish(7)                                  # P001 is done: its number is free again
+    h.cancel(first[2]["id"], "về")               # P003 too; P002 still waits
+    again = [h.issue_ticket("TP.LLTP")["number"] for _ in range(2)]
+    assert again == ["P001", "P003"]
+    assert h.ticket_status(first[1]["id"])["number"] == "P002"
+    assert h.call_ticket(7, None, "P001")["id"] != first[0]["id"]   # a clerk calling P001 gets the live one
+
+
+def test_when_the_whole_range_is_held_numbers_go_on_past_every_range_of_the_prefix(h, cfg):
     svc = cfg.services["TP.LLTP"]
     for _ in range(svc.end - svc.start + 1):
         h.issue_ticket("TP.LLTP")
-    with pytest.raises(Exhausted, match="hết số"):
-        h.issue_ticket("TP.LLTP")
+    assert [h.issue_ticket("TP.LLTP")["number"] for _ in range(2)] == ["P1000", "P1001"]
+    ticket = h.call_ticket(7, None, "P005")
+    h.finish(7)
+    assert h.issue_ticket("TP.LLTP")["number"] == "P005"    # back in the range as soon as a number is free
+    assert ticket["number"] == "P005"
 
 
 def test_bad_input_is_named(h):

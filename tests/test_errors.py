@@ -24,7 +24,7 @@ def test_the_domain_knows_no_status_codes():
 
 def test_each_kind_has_its_status_in_one_table():
     expected = {"QueueError": 400, "Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "InvalidTransition": 409,
-                "Closed": 409, "Exhausted": 409, "QueueEmpty": 409, "Conflict": 409}
+                "Closed": 409, "QueueEmpty": 409, "Conflict": 409, "KeyReused": 422}
     assert {k.__name__: status_of(k("x")) for k in KINDS if k.__name__ in expected} == expected
     assert set(STATUS) >= set(KINDS)  # every kind of the domain has its row
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from .. import accounts
-from ..domain.errors import (Closed, Conflict, Exhausted, Forbidden, InvalidTransition, NotFound, QueueEmpty,
+from ..domain.errors import (Closed, Conflict, Forbidden, InvalidTransition, KeyReused, NotFound, QueueEmpty,
                              QueueError, Unauthorized)
 from ..lockouts import Throttled
 from ..passwords import Busy
@@ -81,7 +81,8 @@ STATUS: dict[type, int] = {
     Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
-    InvalidTransition: 409, Closed: 409, Exhausted: 409, QueueEmpty: 409, Conflict: 409,
+    InvalidTransition: 409, Closed: 409, QueueEmpty: 409, Conflict: 409,
+    KeyReused: 422,
     Throttled: 429,  # answered with Retry-After by api/lockouts.refused
     Busy: 503,       # the same
 }

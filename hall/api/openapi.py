@@ -14,6 +14,13 @@ BODIES = {
     "api.reprint": hall_routes.Reprint, "api.device_status": hall_routes.DeviceStatus,
     "api.add_user": hall_routes.NewUser, "api.lift_lockout": lockouts.Lift,
 }
+HEADERS = {
+    "api.issue_ticket": [{"name": tickets.IDEMPOTENCY_KEY, "in": "header", "required": False, "description":
+                          "a new key (e.g. a UUID) for each order, kept for its retries: a retry gets the same ticket "
+                          "(with \"replayed\": true), never a second one; unique per kiosk",
+                          "schema": {"type": "string", "pattern": f"^{tickets.KEY_FORM.pattern}$"}}],
+}
+CREATED = {"api.issue_ticket"}
 PUBLIC = {"api.services", "api.ticket_status", "api.login", "api.openapi", "api.procedures", "api.counter_state"}
 
 
@@ -35,7 +42,7 @@ def spec() -> dict:
             op = {"operationId": rule.endpoint.split(".")[-1], "summary": doc,
                   "parameters": [{"name": a, "in": "path", "required": True,
                                   "schema": {"type": "integer" if f"int:{a}" in rule.rule else "string"}}
-                                 for a in rule.arguments],
+                                 for a in rule.arguments] + HEADERS.get(rule.endpoint, []),
                   "responses": {"200": {"description": "done"}, "4XX": {"description": "an error: "
                                 "{\"error\": code, \"message\": text}",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
@@ -51,6 +58,9 @@ def spec() -> dict:
                     "headers": {"Retry-After": {"description": "seconds until a sign-in may be tried again",
                                                 "schema": {"type": "integer"}}},
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            if rule.endpoint in CREATED:
+                op["responses"]["201"] = op["responses"].pop("200")
+                op["responses"]["201"]["description"] = "created (or, for a retried order, the ticket it created)"
             if rule.endpoint not in PUBLIC:
                 op["security"] = [{"bearer": []}]
             if rule.endpoint == "api.counter_action":

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ..domain.calling import Head
 from ..domain.model import OPEN, WAITING, CounterState, Ticket, Visit
+from ..domain.numbering import HOLDING
 from . import tables
 
 
@@ -43,8 +44,27 @@ class Repository:
         return self.session.scalars(select(Ticket).where(tables.tickets.c.token == token)).first()
 
     def ticket_by_number(self, day: date, number: str) -> Optional[Ticket]:
-        return self.session.scalars(select(Ticket).where(tables.tickets.c.day == day,
-                                                         tables.tickets.c.number == number)).first()
+        """The ticket holding that number today; once numbers have gone round, the latest that carried it if none
+        holds it any more."""
+        t = tables.tickets.c
+        found = list(self.session.scalars(select(Ticket).where(t.day == day, t.number == number).order_by(t.id)))
+        holding = [ticket for ticket in found if ticket.state in HOLDING]
+        return (holding or found or [None])[-1]
+
+    def tickets_by_order(self, orders: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Ticket]:
+        """(who ordered, order key) → the ticket issued for that order, for the orders that have one."""
+        wanted = set(orders)
+        if not wanted:
+            return {}
+        found = self.session.scalars(select(Ticket).where(tables.tickets.c.order_key.in_({k for _, k in wanted})))
+        return {(t.ordered_by, t.order_key): t for t in found if (t.ordered_by, t.order_key) in wanted}
+
+    def numbering_state(self, day: date, services: Sequence[str]) -> tuple[dict[str, str], set[str]]:
+        """For services whose numbers go round: service → the number it gave last today, and the numbers their
+        tickets still hold."""
+        rows = self.session.execute(HOT.last_numbers, {"day": day, "services": list(services)})
+        held = self.session.execute(HOT.held_numbers, {"day": day, "services": list(services)}).scalars()
+        return {service: number for service, number in rows}, set(held)
 
     def last_seqs(self, day: date, services) -> dict[str, int]:
         """service → the last sequence number it gave out that day (services that gave none are left out)."""
@@ -204,9 +224,15 @@ def _hot_statements() -> SimpleNamespace:
     t, c = tables.tickets.c, tables.counters.c
     day, services = bindparam("day"), bindparam("services", expanding=True)
     waiting = select(t.service, func.count(), func.min(t.issued_at)).where(t.day == day, t.state == WAITING)
+    last_seqs = (select(t.issued_service, func.max(t.seq).label("seq"))
+                 .where(t.day == day, t.issued_service.in_(services)).group_by(t.issued_service))
+    latest = last_seqs.subquery()
     return SimpleNamespace(
-        last_seqs=(select(t.issued_service, func.max(t.seq)).where(t.day == day, t.issued_service.in_(services))
-                   .group_by(t.issued_service)),
+        last_seqs=last_seqs,
+        last_numbers=(select(t.issued_service, t.number)
+                      .join(latest, and_(t.issued_service == latest.c.issued_service, t.seq == latest.c.seq))
+                      .where(t.day == day)),
+        held_numbers=select(t.number).where(t.day == day, t.issued_service.in_(services), t.state.in_(HOLDING)),
         waiting_by_class=(select(t.service, t.priority.is_not(None), func.count())
                           .where(t.day == day, t.state == WAITING, t.service.in_(services))
                           .group_by(t.service, t.priority.is_not(None))),

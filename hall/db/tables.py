@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData,
-                        String, Table, Text, TypeDecorator, UniqueConstraint, event)
+                        String, Table, Text, TypeDecorator, UniqueConstraint, event, false, text)
 from sqlalchemy.orm import registry
 
 from ..domain.model import CounterState, Ticket, Visit
+from ..domain.numbering import HOLDING
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -31,6 +32,8 @@ class UTC(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
+HELD = "state IN (" + ", ".join(f"'{state}'" for state in HOLDING) + ")"
+
 tickets = Table(
     "tickets", metadata,
     Column("id", Integer, primary_key=True),
@@ -51,8 +54,16 @@ tickets = Table(
     Column("grace_until", UTC),
     Column("visits_count", Integer, nullable=False, default=0),
     Column("note", Text, nullable=False, default=""),
+    # who ordered it (a kiosk's id, a user's name) and the order's Idempotency-Key: a retried order finds its ticket
+    Column("ordered_by", String(80)),
+    Column("order_key", String(64)),
+    Column("receipt_pending", Boolean, nullable=False, default=False, server_default=false()),  # kiosk not heard
     UniqueConstraint("day", "issued_service", "seq", name="uq_tickets_day_issued_service_seq"),
-    UniqueConstraint("day", "number", name="uq_tickets_day_number"),
+    # one ticket per order, whichever process or restart the retry reaches
+    UniqueConstraint("order_key", "ordered_by", name="uq_tickets_order_key"),
+    # numbers go round (hall/domain/numbering.py): a number is unique among the tickets that still hold it
+    Index("uq_tickets_day_number_held", "day", "number", unique=True,
+          sqlite_where=text(HELD), postgresql_where=text(HELD)),
     # the lines: who waits for a service, in order of arrival, and in which class — counted and headed from the
     # index alone, without visiting the rows
     Index("ix_tickets_line", "day", "state", "service", "issued_at", "priority"),

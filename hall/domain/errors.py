@@ -27,9 +27,9 @@ class Closed(QueueError):
     code = "closed"
 
 
-class Exhausted(QueueError):
-    """A service has used every number of its range today."""
-    code = "numbers_exhausted"
+class KeyReused(QueueError):
+    """An Idempotency-Key already ordered a different ticket (another service or priority class)."""
+    code = "idempotency_key_reused"
 
 
 class Forbidden(QueueError):

@@ -76,6 +76,9 @@ class Ticket:
     note: str = ""
     issued_service: Optional[str] = None   # the service whose numbers it took; a transfer keeps it
     id: Optional[int] = None
+    ordered_by: Optional[str] = None       # the kiosk (or user) that ordered it …
+    order_key: Optional[str] = None        # … and the key of that order: a retry of it gets this ticket again
+    receipt_pending: bool = False          # ordered by a kiosk that has not yet confirmed it got the number
 
     def __post_init__(self):
         self.events: list[Event] = []
@@ -105,6 +108,10 @@ class Ticket:
     def issued(self, people_ahead: int, estimated_wait_s: int) -> Event:
         return self._event("issued", self.issued_at, number=self.number, priority=self.priority,
                            channel=self.channel, people_ahead=people_ahead, estimated_wait_s=estimated_wait_s)
+
+    def received(self) -> None:
+        """The kiosk confirmed it has the number (shown on its screen): the ticket is no longer marked unreceived."""
+        self.receipt_pending = False
 
     def call(self, counter: int, clerk: Optional[str], now: datetime) -> Visit:
         """Call the ticket to a counter: a new visit starts. A no-show still in grace may be called back."""
