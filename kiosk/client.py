@@ -2,17 +2,25 @@
 
     server = HallClient("http://127.0.0.1:5000", token)
     server.services()          # GET /api/services
-    server.issue("TP.LLTP")    # POST /api/tickets → the ticket JSON
+    server.issue("TP.LLTP", key=order_key())   # POST /api/tickets (Idempotency-Key: key) → the ticket JSON
+    server.received(ticket_id) # POST /api/tickets/<id>/received: the number reached this kiosk
     server.report("paper_out", "Máy in hết giấy", ticket_id)      # POST /api/devices/status; fault None clears
 
 Connection errors, time-outs and 5xx answers raise Unreachable (the kiosk shows "tạm thời gián đoạn"); a 4xx
-answer raises Refused with the server's error code and message (closed, numbers_exhausted, …).
+answer raises Refused with the server's error code and message (closed, …). An order's key makes its retries
+safe: the hall issues one ticket per key, whatever reached it (docs/protocol.md).
 """
 from __future__ import annotations
 
+import uuid
 from typing import Optional
 
 import requests
+
+
+def order_key() -> str:
+    """A new Idempotency-Key: one per order, the same for each retry of it."""
+    return str(uuid.uuid4())
 
 
 class Unreachable(Exception):
@@ -49,8 +57,13 @@ class HallClient:
     def services(self) -> dict:
         return self._call("GET", "/services")
 
-    def issue(self, service: str, priority: Optional[str] = None) -> dict:
-        return self._call("POST", "/tickets", json={"service": service, "priority": priority, "channel": "kiosk"})
+    def issue(self, service: str, priority: Optional[str] = None, key: Optional[str] = None) -> dict:
+        headers = {"Idempotency-Key": key} if key else {}
+        return self._call("POST", "/tickets", json={"service": service, "priority": priority, "channel": "kiosk"},
+                          headers=headers)
+
+    def received(self, ticket_id: str) -> dict:
+        return self._call("POST", f"/tickets/{ticket_id}/received")
 
     def ticket(self, ticket_id: str) -> dict:
         return self._call("GET", f"/tickets/{ticket_id}")
