@@ -6,7 +6,7 @@
 Starts `motcua serve` on 127.0.0.1 with a fresh data folder (hours not enforced), then N client threads, each with
 its own keep-alive HTTP connection and kiosk token, POST /api/tickets round the 45 services until the time is up.
 Afterwards it counts duplicate numbers twice: among the numbers the clients were given (201 answers), and in the
-database itself (same day and number, or same day, service and sequence).
+database itself (same day and number among the tickets still holding one, or same day, service and sequence).
 """
 from __future__ import annotations
 
@@ -15,15 +15,17 @@ import http.client
 import json
 import threading
 import time
+import uuid
 from collections import Counter
 from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
 
 from common import Server, bench_config, machine, percentile, temp_folder
+from hall.db.tables import HELD  # noqa: E402  (common puts the project on the path)
 
 
-def client(url: str, token: str, services: list[str], start: int, until: float, out: dict):
+def client(url: str, token: str, services: list[str], start: int, until: float, out: dict, keys: bool = False):
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -34,7 +36,8 @@ def client(url: str, token: str, services: list[str], start: int, until: float, 
         i += 1
         t0 = time.perf_counter()
         try:
-            conn.request("POST", "/api/tickets", body, headers)
+            conn.request("POST", "/api/tickets", body, {**headers, "Idempotency-Key": str(uuid.uuid4())}
+                         if keys else headers)
             resp = conn.getresponse()
             data = resp.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -51,11 +54,11 @@ def client(url: str, token: str, services: list[str], start: int, until: float, 
     out.update(latencies=latencies, numbers=numbers, errors=errors)
 
 
-def run(url: str, tokens: list[str], services: list[str], clients: int, duration: float) -> dict:
+def run(url: str, tokens: list[str], services: list[str], clients: int, duration: float, keys: bool = False) -> dict:
     results = [dict() for _ in range(clients)]
     until = time.monotonic() + duration
     threads = [threading.Thread(target=client, args=(url, tokens[i % len(tokens)], services, i * 7, until,
-                                                     results[i])) for i in range(clients)]
+                                                     results[i], keys)) for i in range(clients)]
     t0 = time.monotonic()
     for t in threads:
         t.start()
@@ -72,8 +75,8 @@ def database_duplicates(db_url: str) -> tuple[int, list, list]:
     engine = create_engine(db_url)
     with engine.connect() as conn:
         total = conn.execute(text("SELECT count(*) FROM tickets")).scalar()
-        by_number = conn.execute(text("SELECT day, number, count(*) FROM tickets GROUP BY day, number "
-                                      "HAVING count(*) > 1")).all()
+        by_number = conn.execute(text(f"SELECT day, number, count(*) FROM tickets WHERE {HELD} GROUP BY day, number "
+                                      "HAVING count(*) > 1")).all()  # numbers go round: unique among held tickets
         by_seq = conn.execute(text("SELECT day, service, seq, count(*) FROM tickets GROUP BY day, service, seq "
                                    "HAVING count(*) > 1")).all()
     engine.dispose()
@@ -88,6 +91,8 @@ def main():
     ap.add_argument("--synchronous", choices=["normal", "full"], default="full", help="SQLite synchronous")
     ap.add_argument("--serve-arg", action="append", default=[], help="extra argument for `motcua serve`")
     ap.add_argument("--url", default="", help="use this running server instead (no database check)")
+    ap.add_argument("--idempotency-keys", action="store_true", help="send a new Idempotency-Key with each order, "
+                    "as the kiosks do")
     args = ap.parse_args()
 
     folder = temp_folder("motcua-bench-issue-")
@@ -99,8 +104,8 @@ def main():
     print(f"machine: {machine()}")
 
     def measure(url):
-        run(url, tokens, services, args.clients, 1.0)  # warm up: connections, caches, first pages of the db
-        return run(url, tokens, services, args.clients, args.duration)
+        run(url, tokens, services, args.clients, 1.0, args.idempotency_keys)  # warm up: connections, caches, db
+        return run(url, tokens, services, args.clients, args.duration, args.idempotency_keys)
 
     if args.url:
         r = measure(args.url)

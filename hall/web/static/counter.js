@@ -53,6 +53,8 @@
     $("ticket-service").textContent = t && names[t.service] ? names[t.service].name : "";
     $("ticket-priority").hidden = !(t && t.priority);
     $("ticket-priority").textContent = t && t.priority ? "★ " + t.priority : "";
+    $("ticket-unreceived").hidden = !(t && t.received === false);   // the kiosk never confirmed the number
+    $("ticket-unreceived").textContent = T.unreceived;
     $("pause-reason").hidden = counter.state !== "paused";
     $("pause-reason").textContent = counter.state === "paused" ? `${T.states.paused}: ${counter.pause_reason}` : "";
     drawQueues();
