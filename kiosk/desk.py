@@ -35,10 +35,10 @@ log = logging.getLogger("motcua.kiosk")
 
 
 class TicketDesk:
-    RETRY_PAUSES_S = (0.3, 1.0)   # an unanswered order is sent again after these pauses, with the same key
-
-    def __init__(self, client: HallClient, printer: TicketPrinter, centre: Centre):
+    def __init__(self, client: HallClient, printer: TicketPrinter, centre: Centre,
+                 retry_pauses_s: tuple = (0.3, 1.0)):
         self.client, self.printer, self.centre = client, printer, centre
+        self.retry_pauses_s = retry_pauses_s   # an unanswered order is sent again after these, with the same key
         self.outbox: "queue.Queue[tuple]" = queue.Queue()
         self.last_ticket: Optional[dict] = None
         self.fault: Optional[PrinterFault] = None      # the printer's fault as the screen should show it
@@ -98,7 +98,7 @@ class TicketDesk:
         same = self._open_order is not None and self._open_order[:2] == (service, priority)
         key = self._open_order[2] if same else order_key()
         self._open_order = (service, priority, key)
-        for pause in self.RETRY_PAUSES_S + (None,):
+        for pause in tuple(self.retry_pauses_s) + (None,):
             try:
                 ticket = self.client.issue(service, priority, key)
             except Unreachable:

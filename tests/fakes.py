@@ -239,6 +239,9 @@ class FakeHallClient:
         self.reports: list[tuple] = []
         self.searches: list[str] = []
         self.calls: list[str] = []
+        self.keys: list = []                     # each issue's Idempotency-Key
+        self.by_key: dict[str, dict] = {}
+        self.confirmed: list[str] = []           # tickets the kiosk said it received
         self._numbers = itertools.count(1)
 
     def _call(self, name: str):
@@ -262,11 +265,14 @@ class FakeHallClient:
                 "priorities": [{"code": c.code, "name": c.name, "name_en": c.name_en}
                                for c in self.cfg.priorities.categories]}
 
-    def issue(self, service: str, priority=None) -> dict:
+    def issue(self, service: str, priority=None, key=None) -> dict:
+        self.keys.append(key)
         self._call("issue")
         if self.refuse is not None:
             refused, self.refuse = self.refuse, None
             raise refused
+        if key is not None and key in self.by_key:
+            return {**self.by_key[key], "replayed": True}
         n = next(self._numbers)
         unit = next(u for u in self.cfg.units if any(s.code == service for s in u.services))
         ticket = {"id": f"token-{n:04d}", "number": f"A{n:03d}", "service": service, "priority": priority,
@@ -276,9 +282,16 @@ class FakeHallClient:
                   "channel": "kiosk", "state": "waiting",
                   "people_ahead": 0, "estimated_wait_s": 0, "issued_at": "2026-11-26T09:00:00+07:00",
                   "counters": [{"number": 7, "label": "Quầy 7"}],
-                  "status_url": f"http://127.0.0.1:5000/t/token-{n:04d}"}
+                  "status_url": f"http://127.0.0.1:5000/t/token-{n:04d}", "received": key is None}
         self.issued.append(ticket)
+        if key is not None:
+            self.by_key[key] = ticket
         return ticket
+
+    def received(self, ticket_id: str) -> dict:
+        self._call("received")
+        self.confirmed.append(ticket_id)
+        return {"id": ticket_id, "received": True}
 
     def ticket(self, ticket_id: str) -> dict:
         from kiosk.client import Refused

@@ -24,7 +24,7 @@ def printer():
 
 @pytest.fixture
 def desk(client, printer, cfg):
-    desk = TicketDesk(client, printer, cfg.centre)
+    desk = TicketDesk(client, printer, cfg.centre, retry_pauses_s=(0, 0))
     yield desk
     desk.close()
 
@@ -92,6 +92,52 @@ def test_refused_and_unreachable_print_nothing_and_say_why(desk, client, printer
     assert refused[0] == "refused" and refused[1].code == "closed"
     assert unreachable[0] == "unreachable" and "ConnectionError" in unreachable[1]
     assert client.issued == [] and printer.jobs == [] and desk.last_ticket is None
+
+
+# --- orders: one ticket per order, however often it is sent (docs/protocol.md, Idempotency-Key) ---------------------
+def test_each_order_has_its_own_key_and_the_number_is_confirmed(desk, client):
+    desk.take("TP.LLTP").result(TIMEOUT_S)
+    desk.take("TP.LLTP").result(TIMEOUT_S)
+    assert len(client.keys) == 2 and len(set(client.keys)) == 2 and None not in client.keys
+    assert client.confirmed == [t["id"] for t in client.issued]
+    assert client.calls.index("received") > client.calls.index("issue")
+
+
+def test_an_unanswered_order_keeps_its_key_through_retries_and_the_next_touch(desk, client, printer):
+    client.down = True
+    desk.take("TP.LLTP").result(TIMEOUT_S)            # three tries, no answer
+    assert [o[0] for o in told(desk)] == ["unreachable"] and len(client.keys) == 3
+    desk.take("TP.LLTP").result(TIMEOUT_S)            # the citizen touches the same service again
+    assert len(client.keys) == 6 and len(set(client.keys)) == 1
+    client.down = False
+    desk.take("TP.LLTP").result(TIMEOUT_S)            # the hall is back: the same order, at last answered
+    assert client.keys[-1] == client.keys[0] and len(client.issued) == 1
+    desk.take("TP.LLTP").result(TIMEOUT_S)            # answered: the next touch is a new order
+    assert client.keys[-1] != client.keys[0] and len(client.issued) == 2
+
+
+def test_another_service_is_another_order(desk, client):
+    client.down = True
+    desk.take("TP.LLTP").result(TIMEOUT_S)
+    desk.take("TP.HTQT").result(TIMEOUT_S)
+    assert len(set(client.keys[:3])) == 1 and len(set(client.keys[3:])) == 1 and client.keys[0] != client.keys[3]
+
+
+def test_a_confirmation_that_did_not_get_through_is_sent_with_the_next_job(desk, client):
+    real = client.received
+    lost = [True]
+
+    def received_once_lost(ticket_id):
+        from kiosk.client import Unreachable
+        if lost:
+            lost.pop()
+            raise Unreachable("POST /received: ConnectionError")
+        return real(ticket_id)
+    client.received = received_once_lost
+    desk.take("TP.LLTP").result(TIMEOUT_S)
+    assert client.confirmed == []
+    desk.probe().result(TIMEOUT_S)
+    assert client.confirmed == [client.issued[0]["id"]]
 
 
 def test_reprint_the_last_ticket_or_one_asked_for(desk, client, printer):

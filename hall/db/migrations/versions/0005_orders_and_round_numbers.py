@@ -1,16 +1,16 @@
 """idempotent orders (who ordered a ticket, the order's key, whether the kiosk confirmed it) and numbers that go
 round: a number is unique among the tickets still holding it, not among all of the day's tickets
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 from hall.db.tables import HELD
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
