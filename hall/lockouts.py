@@ -158,8 +158,8 @@ class SignInLimits:
         query = select(lt).where(or_(*(and_(lt.c.kind == k, lt.c.subject == s) for k, s in limits)))
         if session is not None:
             return {(r.kind, r.subject): r for r in session.execute(query)}
-        with self.hall.db.reader.connect() as conn:
-            return {(r.kind, r.subject): r for r in conn.execute(query)}
+        with self.hall.uow(write=False) as uow:
+            return {(r.kind, r.subject): r for r in uow.session.execute(query)}
 
     def _counted(self, row, now) -> int:
         """The failures of a row that still count: none once its window or its lock is over."""
