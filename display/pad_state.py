@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from hall.config import nfc
+from hall.phrases import counter_label
 
 THANKS_S = 6.0
 IDLE, RATE, CRITERIA, SENDING, THANKS, REFUSED = "idle", "rate", "criteria", "sending", "thanks", "refused"
@@ -47,7 +48,7 @@ class PadState:
 
     def __post_init__(self):
         self.screen = IDLE
-        self.label = f"Quầy {self.counter}"
+        self.label = counter_label(self.counter)
         self.visit_id: Optional[int] = None
         self.number = self.unit_name = ""
         self.value: Optional[int] = None

@@ -21,7 +21,6 @@ import logging
 import math
 import os
 import shutil
-import string
 import subprocess
 import wave
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Optional
 
 from display.clips import ClipSet, ClipsMissing
 from display.numbers import number_words, split_ticket, ticket_words
+from hall import phrases
 from hall.config import Voice, nfc
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,6 @@ RATE = 22050                      # espeak-ng's own rate: mono, 16-bit
 ESPEAK_SPEED = 140                # words per minute; espeak's 175 is too quick for a hall
 GAP_AFTER_CHIME_S = 0.25
 GAP_AFTER_PHRASE_S = 0.7
-SCREEN = "Mời số {number} đến quầy {counter}"
-FIELDS = {"number", "counter"}
 
 
 @dataclass(frozen=True)
@@ -88,20 +86,11 @@ class Speech:
 
 
 def phrase_pieces(phrase: str) -> list[tuple[str, str]]:
-    """Split a Voice phrase into ("text", literal) and ("field", name); unknown fields are named."""
-    pieces = []
+    """Split a Voice phrase into ("text", literal) and ("field", name); unknown fields are named (hall/phrases.py)."""
     try:
-        parsed = list(string.Formatter().parse(phrase))
-    except ValueError as exc:
+        return phrases.pieces(phrase)
+    except phrases.PhraseError as exc:
         raise ValueError(f"voice.phrase {phrase!r}: {exc}") from None
-    for literal, name, spec, conv in parsed:
-        if literal.strip():
-            pieces.append(("text", " ".join(literal.split())))
-        if name is not None:
-            if name not in FIELDS or spec or conv:
-                raise ValueError(f"voice.phrase: unknown placeholder {{{name}}}; use {{number}} and {{counter}}")
-            pieces.append(("field", name))
-    return pieces
 
 
 def compose(call: Call, voice: Voice) -> Speech:
@@ -116,7 +105,7 @@ def compose(call: Call, voice: Voice) -> Speech:
             words = number if value == "number" else counter
             pieces.append((value, tuple(words)))
             tokens.extend(words)
-    screen = SCREEN.format(number=call.number, counter=call.counter)
+    screen = phrases.screen(call.number, call.counter)
     return Speech(call=call, tokens=tuple(tokens), pieces=tuple(pieces), screen=screen)
 
 

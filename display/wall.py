@@ -29,7 +29,9 @@ from display.link import HallLink
 from display.speech import VoiceRenderer
 from display.wall_state import WallState, Zone, unit_short_names
 from display.wall_view import WallView
-from hall.config import Config, Display, Voice, nfc
+from hall import phrases
+from hall.config import Config, Display, nfc
+from hall.phrases import counter_label
 
 log = logging.getLogger("motcua.display")
 STALE_S = 5.0
@@ -39,7 +41,7 @@ def seed_snapshot(cfg: Config) -> dict:
     """What the screen can show before it first hears from the hall: every counter, closed."""
     units = cfg.unit_by_code
     return {"centre": cfg.centre.name, "announcement": cfg.centre.announcement, "recent_calls": [],
-            "counters": [{"number": c.number, "label": c.label or f"Quầy {c.number}", "unit": c.unit,
+            "counters": [{"number": c.number, "label": counter_label(c.number, c.label), "unit": c.unit,
                           "unit_name": units[c.unit].name, "state": "closed", "ticket": None} for c in cfg.counters]}
 
 
@@ -194,10 +196,7 @@ class WallDisplay:
     def caption_for(self, announcement) -> str:
         """The sentence being spoken, with the number as written: what a deaf visitor reads."""
         call = announcement.call
-        try:
-            return nfc(self.display.voice.phrase).format(number=call.number, counter=call.counter)
-        except (KeyError, IndexError, ValueError):
-            return nfc(Voice().phrase).format(number=call.number, counter=call.counter)
+        return phrases.spoken(nfc(self.display.voice.phrase), call.number, call.counter)
 
     def _take_voice_events(self) -> None:
         while True:

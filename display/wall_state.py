@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Callable, Iterable, Optional
 
 from hall.config import nfc
+from hall.phrases import counter_label
 
 BLINK_S = 0.5
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
@@ -151,7 +152,7 @@ class WallState:
                 continue
             ticket = c.get("ticket") or {}
             self.counters[c["number"]] = CounterView(
-                c["number"], nfc(c.get("label") or f"Quầy {c['number']}"), c.get("unit") or "",
+                c["number"], nfc(counter_label(c["number"], c.get("label"))), c.get("unit") or "",
                 nfc(self.unit_names.get(c.get("unit")) or c.get("unit_name") or ""), c.get("state", "closed"),
                 ticket.get("number"), ticket.get("state") == "serving")
         recent = [r for r in sorted(snap.get("recent_calls", []), key=lambda r: -(r.get("seq") or 0))
@@ -173,7 +174,7 @@ class WallState:
         unit = msg.get("unit") or (msg.get("ticket") or {}).get("unit") or (known.unit if known else None)
         name = self.unit_names.get(unit) or (msg.get("ticket") or {}).get("unit_name") or \
             (known.unit_name if known else "")
-        return CallView(nfc(number), msg["counter"], nfc(msg.get("counter_label") or f"Quầy {msg['counter']}"),
+        return CallView(nfc(number), msg["counter"], nfc(counter_label(msg["counter"], msg.get("counter_label"))),
                         unit, nfc(name or ""), bool(msg.get("recall")), msg.get("seq"))
 
     def _called(self, msg: dict, counter: Optional[CounterView]) -> Optional[CallView]:

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import phrases
+
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -174,13 +176,18 @@ class Zone(Model):
 
 
 class Voice(Model):
-    phrase: str = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
+    phrase: str = Field(phrases.SPOKEN, description="what the display says; {number} and {counter} only")
     repeat: int = Field(1, ge=1, le=5)
     read_digits: bool = False
     clips: str = ""
     language: str = "vi"
     espeak_voice: str = "vi"
     chime: bool = True
+
+    @field_validator("phrase")
+    @classmethod
+    def _sayable(cls, value: str) -> str:
+        return phrases.check(value)
 
 
 class Display(Model):
@@ -418,6 +425,8 @@ def parse_config(text: str, path: str = "config.yaml") -> Config:
                 msg = "unknown key (a typo?)"
             elif err["type"] == "missing":
                 msg = "this key is required"
+            elif err["type"] == "value_error" and isinstance(err.get("ctx", {}).get("error"), phrases.PhraseError):
+                msg = str(err["ctx"]["error"])
             problems.append((key_path(loc), _line_of(node, loc), msg))
         raise ConfigError(path, problems) from None
     problems = cross_checks(cfg)

@@ -11,13 +11,14 @@ from datetime import timedelta
 from typing import Callable, Optional
 
 from .config import Config
-from .domain import estimate
+from .domain import actions, estimate
 from .domain.calling import choose_next
 from .domain.errors import (Closed, Conflict, Forbidden, InvalidTransition, KeyReused, NotFound, QueueEmpty,
                             QueueError)
 from .domain.hours import issuing_state
 from .domain.model import CALLED, CLOSED, Ticket
 from .domain.numbering import BatchNumbers, NumberRange, number_ranges
+from .domain.waiting import service_open
 from .db.uow import UnitOfWork
 from .group_commit import GroupCommit, Order
 from .lockouts import SignInLimits
@@ -139,7 +140,7 @@ class Hall:
                     else:
                         replays.append((order, earlier))
                     continue
-                if not overrides.get(svc.code, svc.open):
+                if not service_open(svc, overrides):
                     order.fail(Closed(f"Lĩnh vực '{svc.name}' đang tạm ngừng tiếp nhận", service=svc.code))
                     continue
                 seq, number = numbers.next(svc.code)
@@ -218,18 +219,16 @@ class Hall:
         return ticket
 
     # --- counters ---------------------------------------------------------------------------------
-    def _counter(self, uow: UnitOfWork, number: int, calling: bool = True):
+    def _counter(self, uow: UnitOfWork, number: int, action: Optional[str] = None):
+        """The counter, once the one rule of counter actions (hall/domain/actions.py) allows `action` there."""
         self.counter_config(number)
         counter = uow.repo.counter(number)
-        if calling:
-            counter.require_calling()
+        if action is not None:
+            actions.require(action, counter, self._held(uow, counter))
         return counter
 
-    def _current(self, uow: UnitOfWork, counter):
-        if counter.ticket_id is None:
-            raise InvalidTransition(f"counter {counter.number} has no ticket at the moment: call one first",
-                                    counter=counter.number)
-        return uow.repo.ticket(counter.ticket_id), uow.repo.visit(counter.visit_id)
+    def _held(self, uow: UnitOfWork, counter) -> Optional[Ticket]:
+        return uow.repo.ticket(counter.ticket_id) if counter.ticket_id is not None else None
 
     def _call(self, uow: UnitOfWork, counter, ticket: Ticket, clerk: Optional[str], streak: int) -> dict:
         now = self.clock.now()
@@ -244,8 +243,7 @@ class Hall:
     def call_next(self, number: int, clerk: Optional[str] = None) -> dict:
         conf = self.counter_config(number)
         with self.uow() as uow:
-            counter = self._counter(uow, number)
-            counter.require_free()
+            counter = self._counter(uow, number, actions.NEXT)
             heads = uow.repo.heads(self.clock.today(), conf.services, number)
             head, streak = choose_next(conf.services, heads, counter.priority_streak, self.cfg.priorities.ratio)
             if head is None:
@@ -257,8 +255,7 @@ class Hall:
         if not isinstance(ticket_number, str) or not ticket_number.strip():
             raise QueueError("give the ticket number to call, e.g. \"A015\"", field="ticket")
         with self.uow() as uow:
-            counter = self._counter(uow, number)
-            counter.require_free()
+            counter = self._counter(uow, number, actions.CALL)
             ticket = uow.repo.ticket_by_number(self.clock.today(), ticket_number.strip().upper())
             if ticket is None:
                 raise NotFound(f"no ticket {ticket_number} today", ticket=ticket_number)
@@ -267,27 +264,26 @@ class Hall:
             streak = counter.priority_streak + 1 if ticket.is_priority else 0
             return self._call(uow, counter, ticket, clerk, streak)
 
-    def _act(self, number: int, action) -> dict:
+    def _act(self, number: int, name: str, action) -> dict:
+        """One of the actions on the ticket a counter holds (recall, start, finish, no-show, transfer)."""
         with self.uow() as uow:
-            counter = self._counter(uow, number, calling=False)
-            if counter.state == CLOSED:
-                raise Closed(f"counter {number} is closed: sign in first", counter=number)
-            ticket, visit = self._current(uow, counter)
+            counter = self._counter(uow, number, name)
+            ticket, visit = self._held(uow, counter), uow.repo.visit(counter.visit_id)
             action(uow, counter, ticket, visit, self.clock.now())
             uow.commit()
             return views.ticket(self, ticket, 0, 0)
 
     def recall(self, number: int) -> dict:
-        return self._act(number, lambda uow, c, t, v, now: t.recall(v, now))
+        return self._act(number, actions.RECALL, lambda uow, c, t, v, now: t.recall(v, now))
 
     def start(self, number: int) -> dict:
-        return self._act(number, lambda uow, c, t, v, now: t.start(v, now))
+        return self._act(number, actions.START, lambda uow, c, t, v, now: t.start(v, now))
 
     def finish(self, number: int, note: str = "") -> dict:
         def finish(uow, counter, ticket, visit, now):
             ticket.finish(visit, now, note)
             counter.released(visit, now, finished=True)
-        return self._act(number, finish)
+        return self._act(number, actions.FINISH, finish)
 
     def no_show(self, number: int) -> dict:
         grace = timedelta(minutes=self.cfg.server.no_show_grace_min)
@@ -295,7 +291,7 @@ class Hall:
         def no_show(uow, counter, ticket, visit, now):
             ticket.no_show(visit, now, grace)
             counter.released(visit, now, finished=False)
-        return self._act(number, no_show)
+        return self._act(number, actions.NO_SHOW, no_show)
 
     def transfer(self, number: int, service: Optional[str] = None, counter: Optional[int] = None,
                  unit: Optional[str] = None, note: str = "") -> dict:
@@ -307,7 +303,7 @@ class Hall:
             served = visit.started_at is not None
             ticket.transfer(visit, now, service, counter, note)
             at.released(visit, now, finished=served)
-        return self._act(number, transfer)
+        return self._act(number, actions.TRANSFER, transfer)
 
     def _transfer_target(self, service, counter, unit) -> tuple[str, Optional[int]]:
         if counter is not None:
@@ -330,31 +326,31 @@ class Hall:
     def pause(self, number: int, reason: str) -> dict:
         if not isinstance(reason, str):
             raise QueueError("a pause needs a reason (text)", field="reason")
-        return self._counter_change(number, lambda c, now: c.pause(reason, now))
+        return self._counter_change(number, lambda c, now: c.pause(reason, now), actions.PAUSE)
 
     def resume(self, number: int) -> dict:
-        return self._counter_change(number, lambda c, now: c.resume(now))
+        return self._counter_change(number, lambda c, now: c.resume(now), actions.RESUME)
 
     def sign_in(self, number: int, clerk: str, force: bool = False) -> dict:
         def sign_in(counter, now):
             if counter.state != CLOSED and counter.clerk not in (None, clerk) and not force:
                 raise Conflict(f"counter {number} is taken by {counter.clerk}", counter=number)
             counter.open(clerk, now)
-        return self._counter_change(number, sign_in, calling=False)
+        return self._counter_change(number, sign_in)
 
     def sign_out(self, number: int) -> dict:
         def sign_out(counter, now):
             counter.require_free()
             if counter.state != CLOSED:
                 counter.close(now)
-        return self._counter_change(number, sign_out, calling=False)
+        return self._counter_change(number, sign_out)
 
-    def _counter_change(self, number: int, change, calling: bool = False) -> dict:
+    def _counter_change(self, number: int, change, action: Optional[str] = None) -> dict:
         with self.uow() as uow:
-            counter = self._counter(uow, number, calling=calling)
+            counter = self._counter(uow, number, action)
             change(counter, self.clock.now())
             uow.commit()
-            return views.counter(self, counter, None)
+            return views.counter(self, counter, self._held(uow, counter))
 
     # --- end of day -------------------------------------------------------------------------------
     def close_day(self) -> int:

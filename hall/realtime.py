@@ -11,12 +11,15 @@ Namespaces (docs/protocol.md):
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from flask import Flask, current_app, request
 from flask_socketio import SocketIO, emit, join_room
 
-from . import accounts, views
+from . import accounts, events, views
+
+log = logging.getLogger("motcua.realtime")
 
 HALL_STREAM = ("/display", "/counter", "/kiosk", "/supervisor")
 ALLOWED = {"/display": {"display", "user"}, "/counter": {"user"}, "/kiosk": {"kiosk", "user"},
@@ -37,26 +40,51 @@ def attach(app: Flask, **options) -> SocketIO:
     socketio.on("connect", namespace="/pad")(pad_connect)
     socketio.on("connect", namespace="/ticket")(ticket_connect)
     socketio.on("status", namespace="/ticket")(ticket_status)
-    app.extensions["motcua.hall"].publish.send_to(publisher(socketio))
+    hall = app.extensions["motcua.hall"]
+    hall.publish.send_to(publisher(socketio, hall))
     return socketio
 
 
-def publisher(socketio: SocketIO) -> Callable[[list[dict]], None]:
+def publisher(socketio: SocketIO, hall=None) -> Callable[[list[dict]], None]:
     def publish(messages: list[dict]) -> None:
-        """Send one commit's messages to every screen that cares, in sequence order."""
-        for msg in messages:
-            for ns in HALL_STREAM:
-                socketio.emit(msg["type"], msg, namespace=ns)
-            ticket = msg.get("ticket")
-            if ticket:
-                socketio.emit("ticket", msg, namespace="/ticket", to=room("ticket", ticket["id"]))
-            for q in msg.get("queue", []):
-                socketio.emit("queue", {"seq": msg["seq"], **q}, namespace="/ticket",
-                              to=room("service", q["service"]))
-            counter = msg.get("counter")
-            if counter is not None and msg["type"] in ("finished", "transferred", "called", "rated", "signed_out"):
-                socketio.emit(*_pad_message(msg), namespace="/pad", to=room("counter", counter))
+        """Send one commit's messages to every screen that cares, in sequence order. The change is committed
+        already: a failure here is logged, and the hall streams get a fresh snapshot (or, if even that fails, see
+        a gap in `seq` at the next message and ask for one)."""
+        try:
+            for msg in messages:
+                if msg["type"] == views.RESYNC:
+                    raise RuntimeError("the messages of this commit could not be built")
+                _send(socketio, msg)
+        except Exception:
+            log.exception("publishing seq %s failed: the screens resync", [m.get("seq") for m in messages])
+            if hall is not None:
+                resync_all(socketio, hall)
     return publish
+
+
+def resync_all(socketio: SocketIO, hall) -> None:
+    """A fresh snapshot to every hall stream: what a screen would get by asking for `resync` itself."""
+    try:
+        with hall.uow(write=False) as uow:
+            snap = views.snapshot(hall, uow)
+        for ns in HALL_STREAM:
+            socketio.emit("snapshot", snap, namespace=ns)
+    except Exception:
+        log.exception("sending the screens a fresh snapshot failed: they resync at the next message")
+
+
+def _send(socketio: SocketIO, msg: dict) -> None:
+    for ns in HALL_STREAM:
+        socketio.emit(msg["type"], msg, namespace=ns)
+    ticket = msg.get("ticket")
+    if ticket:
+        socketio.emit("ticket", msg, namespace="/ticket", to=room("ticket", ticket["id"]))
+    for q in msg.get("queue", []):
+        socketio.emit("queue", {"seq": msg["seq"], **q}, namespace="/ticket",
+                      to=room("service", q["service"]))
+    counter = msg.get("counter")
+    if counter is not None and events.KINDS[msg["type"]].to_pad:
+        socketio.emit(*_pad_message(msg), namespace="/pad", to=room("counter", counter))
 
 
 def _pad_message(msg: dict) -> tuple[str, dict]:

@@ -4,10 +4,17 @@ One payload shape per thing, used by the HTTP API and the Socket.IO messages ali
 """
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
+from . import events, phrases
+from .domain import actions
 from .domain.hours import issuing_state
 from .domain.model import OPEN, WAITING, CounterState
+from .domain.waiting import is_late, late_at, service_open
+
+log = logging.getLogger("motcua.views")
+RESYNC = "resync"  # not an event: tells the publisher the messages of a commit are missing (screens resync)
 
 
 def ticket(hall, t, ahead: int, wait: int, visits=None) -> dict:
@@ -19,6 +26,7 @@ def ticket(hall, t, ahead: int, wait: int, visits=None) -> dict:
         "priority_name": cats.get(t.priority) if t.priority else None, "channel": t.channel, "state": t.state,
         "people_ahead": ahead if t.state == WAITING else 0,
         "estimated_wait_s": wait if t.state == WAITING else 0,
+        **lateness(hall, t.issued_at if t.state == WAITING else None, svc),
         "issued_at": hall.clock.iso(t.issued_at), "called_at": hall.clock.iso(t.called_at),
         "finished_at": hall.clock.iso(t.finished_at), "grace_until": hall.clock.iso(t.grace_until),
         "counter": t.counter, "counter_label": counter_label(hall, t.counter),
@@ -34,11 +42,15 @@ def ticket(hall, t, ahead: int, wait: int, visits=None) -> dict:
     return out
 
 
+def lateness(hall, waiting_since, svc) -> dict:
+    """`late`: waiting past the service's target now; `late_at`: when that happens (screens flip then)."""
+    return {"late": is_late(waiting_since, svc.target_wait_min, hall.clock.now()),
+            "late_at": hall.clock.iso(late_at(waiting_since, svc.target_wait_min))}
+
+
 def counter_label(hall, number: Optional[int]) -> Optional[str]:
-    if number is None:
-        return None
     conf = hall.counter_conf.get(number)
-    return (conf.label if conf and conf.label else f"Quầy {number}")
+    return phrases.counter_label(number, conf.label if conf else None)
 
 
 def counter(hall, c, t) -> dict:
@@ -53,6 +65,7 @@ def counter(hall, c, t) -> dict:
                                           "received": not t.receipt_pending,
                                           "called_at": hall.clock.iso(t.called_at)},
         "last_visit_id": c.last_visit_id,
+        "actions": actions.allowed(c, t),
     }
 
 
@@ -66,17 +79,29 @@ def queues(hall, uow, codes=None, opened=None) -> list[dict]:
     out = []
     for code in codes:
         waiting, earliest = counts.get(code, (0, None))
+        svc = hall.services[code]
         out.append({"service": code, "unit": hall.unit_of[code].code, "waiting": waiting,
                     "estimated_wait_s": hall.estimate_wait(uow, code, waiting, opened),
                     "longest_wait_s": int((now - earliest).total_seconds()) if earliest else 0,
-                    "open": overrides.get(code, hall.services[code].open)})
+                    **lateness(hall, earliest, svc), "open": service_open(svc, overrides)})
     return out
 
 
-def messages(hall, events, uow) -> list[dict]:
+def messages(hall, log_events, uow) -> list[dict]:
+    """Realtime messages for the events of one commit. Called inside the commit, so it never raises: a failure
+    here is logged and the screens are told to resync, and the change stands."""
+    try:
+        return _messages(hall, log_events, uow)
+    except Exception:
+        log.exception("building the screens' messages failed (seq %s): the screens resync",
+                      [e.seq for e in log_events])
+        return [{"type": RESYNC, "seq": max((e.seq or 0 for e in log_events), default=0)}]
+
+
+def _messages(hall, log_events, uow) -> list[dict]:
     """Realtime messages for the events of one commit, with fresh queue figures for the services touched."""
     touched = set()
-    for e in events:
+    for e in log_events:
         if e.service:
             touched.add(e.service)
         for key in ("to_service", "from_service"):
@@ -84,7 +109,8 @@ def messages(hall, events, uow) -> list[dict]:
                 touched.add(e.data[key])
     figures = queues(hall, uow, sorted(touched)) if touched else []
     out = []
-    for e in events:
+    for e in log_events:
+        kind = events.KINDS[e.kind]
         t = uow.repo.ticket(e.ticket_id) if e.ticket_id else None
         msg = {"seq": e.seq, "type": e.kind, "at": hall.clock.iso(e.at), "counter": e.counter, "visit_id": e.visit_id,
                "counter_label": counter_label(hall, e.counter), "service": e.service,
@@ -96,19 +122,22 @@ def messages(hall, events, uow) -> list[dict]:
             msg["ticket"] = {"id": t.token, "number": t.number, "service": svc.code, "service_name": svc.name,
                              "unit": unit.code, "unit_name": unit.name, "state": t.state, "priority": t.priority,
                              "received": not t.receipt_pending}
-        if e.kind in ("called", "recalled") and t is not None:
+        if e.counter is not None and e.counter in hall.counter_conf:
+            c = uow.repo.counter(e.counter)
+            held = uow.repo.ticket(c.ticket_id) if c.ticket_id is not None else None
+            msg["counter_state"] = {"state": c.state, "actions": actions.allowed(c, held)}
+        if kind.announces and t is not None:
             msg["recall"] = e.kind == "recalled"
             msg["announce"] = announce_text(hall, t.number, e.counter)
-            msg["screen"] = f"Mời số {t.number} đến quầy {e.counter}"
+            msg["screen"] = phrases.screen(t.number, e.counter)
         out.append(msg)
     return out
 
 
 def announce_text(hall, number: str, counter: int) -> str:
-    phrase = "Mời công dân có số thứ tự {number} đến quầy số {counter}"
-    if hall.cfg.devices.displays:
-        phrase = hall.cfg.devices.displays[0].voice.phrase
-    return phrase.format(number=number, counter=counter)
+    """The spoken call: the first display's voice phrase (checked when the config was read), else the default."""
+    displays = hall.cfg.devices.displays
+    return phrases.spoken(displays[0].voice.phrase if displays else phrases.SPOKEN, number, counter)
 
 
 def snapshot(hall, uow) -> dict:

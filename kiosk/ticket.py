@@ -34,6 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 from drivers.printer import PrinterFault, TicketPrinter
 from hall.config import Centre
 from hall.fonts import find_font
+from hall.phrases import counter_label
 
 HEADER = "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG TỈNH LAI CHÂU"
 FOOTER = "Quét mã QR để theo dõi số thứ tự của Ông/Bà"      # when the centre has no ticket_footer
@@ -287,7 +288,7 @@ def render_ticket(ticket: dict, centre: Centre, width: int = 576) -> TicketLayou
     blocks += rule(width)
     for line in wait_lines(t):
         blocks += text_blocks(line, size["body"], width)
-    labels = [c.get("label") or f"Quầy {c['number']}" for c in t.get("counters") or []]
+    labels = [counter_label(c["number"], c.get("label")) for c in t.get("counters") or []]
     if labels:
         blocks += text_blocks(", ".join(labels), size["body"], width, bold=True)
     blocks += [Gap(4), Native(f"{issued:%d/%m/%Y  %H:%M}")]

@@ -10,6 +10,7 @@ Nothing is written unless commit() is called; routes and socket handlers never c
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable, Iterable, Optional
 
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from . import tables
 from .database import Database
 from .repository import Repository
 from .users import Users
+
+log = logging.getLogger("motcua.uow")
 
 
 class UnitOfWork:
@@ -53,7 +56,10 @@ class UnitOfWork:
                 self.session.rollback()
             self.session.close()
             if self.committed and self.publish and self.messages:
-                self.publish(self.messages)  # still under the process lock: messages leave in sequence order
+                try:
+                    self.publish(self.messages)  # still under the process lock: messages leave in sequence order
+                except Exception:  # committed is committed: the screens must not undo it (they resync)
+                    log.exception("publishing seq %s failed", [m.get("seq") for m in self.messages])
         finally:
             if self.write:
                 self.db.write_lock.release()

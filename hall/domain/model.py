@@ -211,13 +211,6 @@ class CounterState:
         self.events.append(event)
         return event
 
-    def require_calling(self):
-        if self.state == CLOSED:
-            raise Closed(f"counter {self.number} is closed: sign in first", counter=self.number)
-        if self.state == PAUSED:
-            raise Closed(f"counter {self.number} is paused ({self.pause_reason}): resume it first",
-                         counter=self.number)
-
     def require_free(self):
         if self.ticket_id is not None:
             raise InvalidTransition(f"counter {self.number} is still busy with a ticket: finish, transfer or "

@@ -15,6 +15,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..phrases import counter_label
 from . import GROUPINGS
 from .facts import Facts, Table
 
@@ -143,7 +144,7 @@ def label(by: str, key, cfg, names: Optional[dict] = None) -> str:
         service = cfg.services.get(key)
         return f"{key} — {service.name}" if service else str(key)
     if by == "counter":
-        return f"Quầy {key}"
+        return counter_label(key)
     if by == "clerk":
         full = (names or {}).get(key)
         return f"{full} ({key})" if full else str(key)

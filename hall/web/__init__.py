@@ -13,6 +13,7 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 
 from .. import accounts
 from ..domain.errors import QueueError
+from ..phrases import counter_label
 from .i18n import LANGUAGES, init_babel, js_strings, localized
 
 HERE = Path(__file__).resolve().parent
@@ -66,7 +67,7 @@ def counter_panel():
 
 def _counter_boot(h, who) -> dict:
     cfg = h.cfg
-    boot = {"counters": [{"number": c.number, "label": c.label or f"Quầy {c.number}", "unit": c.unit}
+    boot = {"counters": [{"number": c.number, "label": counter_label(c.number, c.label), "unit": c.unit}
                          for c in cfg.counters],
             "units": [{"code": u.code, "name": localized(u, "name"),
                        "services": [{"code": s.code, "name": localized(s, "name"),
@@ -89,7 +90,7 @@ def rating_pad():
         return render_template("pad_signin.html", error=True), 403
     cfg = _hall().cfg
     boot = {"token": token, "counter": who["counter"], "device": who["id"],
-            "label": _hall().counter_conf[who["counter"]].label or f"Quầy {who['counter']}",
+            "label": counter_label(who["counter"], _hall().counter_conf[who["counter"]].label),
             "levels": [{"value": l.value, "label": localized(l, "label"), "color": l.color}
                        for l in cfg.ratings.levels],
             "criteria": [{"code": c.code, "label": localized(c, "label")} for c in cfg.ratings.criteria],
