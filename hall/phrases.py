@@ -32,19 +32,24 @@ def counter_label(number: Optional[int], label: Optional[str] = None) -> Optiona
 
 def pieces(phrase: str) -> list[tuple[str, str]]:
     """Split a phrase into ("text", literal) and ("field", "number" | "counter"); anything else is refused."""
-    out = []
+    out, text = [], ""
     try:
         parsed = list(string.Formatter().parse(phrase))
     except ValueError as exc:
         raise PhraseError(f"{exc} (write a literal brace as {{{{ or }}}})") from None
     for literal, name, spec, conv in parsed:
-        if literal.strip():
-            out.append(("text", " ".join(literal.split())))
-        if name is not None:
-            if name not in FIELDS or spec or conv:
-                shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
-                raise PhraseError(f"unknown placeholder {shown}; use {{number}} and {{counter}}")
-            out.append(("field", name))
+        text += literal  # an escaped brace ends a literal early: join them up again
+        if name is None:
+            continue
+        if name not in FIELDS or spec or conv:
+            shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            raise PhraseError(f"unknown placeholder {shown}; use {{number}} and {{counter}}")
+        if text.strip():
+            out.append(("text", " ".join(text.split())))
+        out.append(("field", name))
+        text = ""
+    if text.strip():
+        out.append(("text", " ".join(text.split())))
     return out
 
 

@@ -410,3 +410,29 @@ def test_counter_panel_on_a_phone(live_server, open_page, cfg):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the page scrolls sideways on a phone"
     shot(page, "counter-phone")
+
+
+def test_counter_panel_offers_what_the_server_allows(live_server, open_page, cfg):
+    """The buttons are the counter's `actions` from the server: a paused counter may still finish the citizen in
+    front of it (the panel used to keep its own copy of the rule, and refused)."""
+    [first] = issue(live_server, cfg, "KHDT.DT")
+    live_server.add_user("thu", "clerk")
+    page = open_page("/counter")
+    sign_in_page(page, "thu", 3)
+    page.wait_for_selector("#actions")
+    page.wait_for_function("document.getElementById('counter-state').classList.contains('state-open')")
+    page.click("[data-action=next]")
+    page.wait_for_function(f"document.getElementById('ticket-number').textContent === '{first['number']}'")
+    page.click("[data-action=pause]")
+    page.fill("#dlg-pause input[name=reason]", "Họp giao ban")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('counter-state').classList.contains('state-paused')")
+    page.wait_for_function("!document.querySelector('[data-action=finish]').disabled")
+    enabled = page.eval_on_selector_all(".act", "bs => bs.filter(b => !b.disabled).map(b => b.dataset.action)")
+    assert enabled == ["recall", "start", "finish", "no-show", "transfer", "resume"]
+    page.click("[data-action=finish]")
+    page.wait_for_function("document.getElementById('ticket-number').textContent === '—'")
+    assert ticket(live_server, first["id"])["state"] == "done"
+    page.wait_for_function("document.querySelector('[data-action=next]').disabled")
+    enabled = page.eval_on_selector_all(".act", "bs => bs.filter(b => !b.disabled).map(b => b.dataset.action)")
+    assert enabled == ["resume"]

@@ -1,5 +1,7 @@
 /* The clerk's counter panel: sign in, the ticket at hand with its timer, the counter's queues, the actions
-   (buttons and keyboard shortcuts), today's figures — live over Socket.IO /counter. */
+   (buttons and keyboard shortcuts), today's figures — live over Socket.IO /counter.
+   The server decides, the panel displays: the buttons enabled are the counter's `actions` as the server sends them
+   (hall/domain/actions.py), a queue is late from its `late_at` (hall/domain/waiting.py). */
 "use strict";
 (function () {
   const boot = bootData();
@@ -30,14 +32,15 @@
   /* ---- state --------------------------------------------------------------------------------- */
   const number = boot.me.counter;
   const names = {};
-  for (const u of boot.units) for (const s of u.services) names[s.code] = {name: s.name, unit: u.name,
-                                                                          target: s.target_wait_min};
+  for (const u of boot.units) for (const s of u.services) names[s.code] = {name: s.name, unit: u.name};
   let counter = null, queues = {}, offset = 0, queuesAt = Date.now(), busy = false, signedOut = false;
   let refreshTimer = null;
   const $ = (id) => document.getElementById(id);
   const buttons = Array.from(document.querySelectorAll(".act"));
 
   function now() { return Date.now() + offset; }
+  /* past the service's target wait: the server says from when (null: nobody waiting) */
+  function late(q) { return !!(q && q.late_at) && now() >= Date.parse(q.late_at); }
 
   /* ---- drawing ------------------------------------------------------------------------------- */
   function draw() {
@@ -68,8 +71,7 @@
     for (const code of counter.services) {
       const q = queues[code] || {waiting: 0, longest_wait_s: 0};
       const longest = q.waiting ? q.longest_wait_s + (Date.now() - queuesAt) / 1000 : 0;
-      const late = q.waiting && names[code] && longest > names[code].target * 60;
-      list.append(el("li", {class: "queue" + (late ? " late" : "") + (q.open === false ? " shut" : ""),
+      list.append(el("li", {class: "queue" + (late(q) ? " late" : "") + (q.open === false ? " shut" : ""),
                             "data-service": code},
         el("div", {class: "queue-name"}, el("strong", {text: names[code] ? names[code].name : code}),
            q.open === false ? el("span", {class: "badge state-closed", text: T.closed_now}) : null),
@@ -80,17 +82,7 @@
   }
 
   function allowed(action) {
-    if (signedOut || !counter || counter.state === "closed") return false;
-    const t = counter.ticket, st = t ? t.state : null;
-    if (counter.state === "paused") return action === "resume";
-    switch (action) {
-      case "next": case "call": return !t;
-      case "recall": case "no-show": case "start": return st === "called";
-      case "finish": case "transfer": return st === "called" || st === "serving";
-      case "pause": return true;
-      case "resume": return false;
-    }
-    return false;
+    return !signedOut && !!counter && (counter.actions || []).includes(action);
   }
 
   function enable() {
@@ -109,7 +101,7 @@
       if (!q || !q.waiting) continue;
       const longest = q.longest_wait_s + (Date.now() - queuesAt) / 1000;
       li.querySelector(".longest").textContent = `${T.longest} ${clockText(longest)}`;
-      li.classList.toggle("late", longest > names[li.dataset.service].target * 60);
+      li.classList.toggle("late", late(q));
     }
   }
   setInterval(tick, 1000);
@@ -239,6 +231,7 @@
     return !!(msg.data && msg.data.to_counter === number);
   }
 
+  enable();  // nothing is allowed until the server's snapshot says what is
   const socket = hallStream("/counter", boot.token, {
     status: showConnection,
     snapshot(snap) {
@@ -251,6 +244,11 @@
       draw();
     },
     event(type, msg) {
+      if (counter && msg.counter === number && msg.counter_state) {  // the server's word, before the resync
+        counter.state = msg.counter_state.state;
+        counter.actions = msg.counter_state.actions;
+        enable();
+      }
       for (const q of msg.queue || []) queues[q.service] = q;
       if (msg.queue && msg.queue.length) { queuesAt = Date.now(); if (counter) drawQueues(); }
       if (type === "signed_out" && msg.counter === number && !busy) {

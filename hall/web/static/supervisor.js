@@ -1,5 +1,6 @@
 /* The supervisor's live page: counters, queues per unit and service, alerts (waits past target, bad ratings),
-   device faults, and the levers (open/close a service, sign a clerk out, announcement, reprint, users). */
+   device faults, and the levers (open/close a service, sign a clerk out, announcement, reprint, users).
+   A queue is late from the `late_at` the server sends (hall/domain/waiting.py); the page only compares clocks. */
 "use strict";
 (function () {
   const boot = bootData();
@@ -25,7 +26,7 @@
 
   const services = {}, unitOf = {};
   for (const u of boot.units) for (const s of u.services) { services[s.code] = s; unitOf[s.code] = u; }
-  let snap = null, queuesAt = Date.now(), refreshTimer = null;
+  let snap = null, queuesAt = Date.now(), refreshTimer = null, offset = 0;
   const expanded = new Set(), ratingAlerts = [], feed = [];
 
   async function run(promise, okText) {
@@ -59,6 +60,7 @@
 
   /* ---- queues -------------------------------------------------------------------------------- */
   function longest(q) { return q.waiting ? q.longest_wait_s + (Date.now() - queuesAt) / 1000 : 0; }
+  function late(q) { return !!(q && q.late_at) && Date.now() + offset >= Date.parse(q.late_at); }
 
   function drawUnits() {
     const body = $("units"), byService = {};
@@ -69,11 +71,11 @@
       const qs = u.services.map((s) => byService[s.code] || {service: s.code, waiting: 0, longest_wait_s: 0, open: true});
       const waiting = qs.reduce((a, q) => a + q.waiting, 0);
       const worst = Math.max(0, ...qs.map(longest));
-      const late = qs.some((q) => q.waiting && longest(q) > services[q.service].target_wait_min * 60);
+      const anyLate = qs.some(late);
       const shut = qs.filter((q) => !q.open).length;
       total += waiting;
       const open = expanded.has(u.code);
-      body.append(el("tr", {class: "unit-row" + (late ? " late" : ""), "data-unit": u.code, style: "cursor:pointer",
+      body.append(el("tr", {class: "unit-row" + (anyLate ? " late" : ""), "data-unit": u.code, style: "cursor:pointer",
                             onclick: () => { open ? expanded.delete(u.code) : expanded.add(u.code); drawUnits(); }},
         el("td", {}, el("span", {class: "unit-dot", style: `background:${u.color}`}), `${open ? "▾" : "▸"} ${u.name}`),
         el("td", {class: "num", text: String(waiting)}),
@@ -82,7 +84,7 @@
       if (!open) continue;
       for (const q of qs) {
         const s = services[q.service];
-        body.append(el("tr", {class: "svc-row" + (q.waiting && longest(q) > s.target_wait_min * 60 ? " late" : ""),
+        body.append(el("tr", {class: "svc-row" + (late(q) ? " late" : ""),
                               "data-service": q.service},
           el("td", {text: s.name}), el("td", {class: "num", text: String(q.waiting)}),
           el("td", {class: "num wait", text: q.waiting ? clockText(longest(q)) : "—"}),
@@ -102,7 +104,7 @@
     list.replaceChildren();
     for (const q of snap.queues) {
       const s = services[q.service];
-      if (q.waiting && s && longest(q) > s.target_wait_min * 60) {
+      if (s && late(q)) {
         list.append(el("li", {class: "wait", text: fmt(T.wait_over, {service: `${unitOf[q.service].short_name} · ${s.name}`,
           minutes: Math.floor(longest(q) / 60), target: s.target_wait_min})}));
       }
@@ -196,6 +198,7 @@
     status: showConnection,
     snapshot(s) {
       snap = s;
+      offset = serverOffset(s.at);
       queuesAt = Date.now();
       if (!feed.length) {
         for (const c of s.recent_calls.slice().reverse())
