@@ -18,7 +18,7 @@ from .domain.errors import (Closed, Conflict, Forbidden, InvalidTransition, KeyR
 from .domain.hours import issuing_state
 from .domain.model import CALLED, CLOSED, Ticket
 from .domain.numbering import BatchNumbers, NumberRange, number_ranges
-from .domain.waiting import service_open
+from .domain.waiting import people_ahead, service_open
 from .db.uow import UnitOfWork
 from .group_commit import GroupCommit, Order
 from .lockouts import SignInLimits
@@ -153,10 +153,9 @@ class Hall:
             uow.repo.add_new_tickets([ticket for _, ticket in issued])  # one statement; ids for the events
             opened = uow.repo.open_counters() if issued else set()
             for order, ticket in issued:
-                # everyone waiting arrived earlier, so: priority tickets wait behind priority ones, others
-                # behind everybody (the same rule as calling.choose_next and repository.people_ahead)
+                # everyone waiting arrived earlier: nobody comes after the new ticket yet
                 priority, others = waiting.get(ticket.service, (0, 0))
-                ahead = priority if ticket.is_priority else priority + others
+                ahead = people_ahead(ticket.is_priority, priority, 0, others)
                 waiting[ticket.service] = (priority + 1, others) if ticket.is_priority else (priority, others + 1)
                 wait = self.estimate_wait(uow, ticket.service, ahead, opened)
                 ticket.issued(ahead, wait)
@@ -188,7 +187,7 @@ class Hall:
     def ticket_status(self, token: str) -> dict:
         with self.uow(write=False) as uow:
             ticket = self._ticket(uow, token)
-            ahead = uow.repo.people_ahead(ticket) if ticket.state == "waiting" else 0
+            ahead = self._ahead(uow, ticket) if ticket.state == "waiting" else 0
             wait = self.estimate_wait(uow, ticket.service, ahead) if ticket.state == "waiting" else 0
             return views.ticket(self, ticket, ahead, wait, visits=uow.repo.visits_of(ticket.id))
 
@@ -209,8 +208,11 @@ class Hall:
             ticket = self._ticket(uow, token)
             ticket.come_back(self.clock.now())
             uow.commit()
-            ahead = uow.repo.people_ahead(ticket)
+            ahead = self._ahead(uow, ticket)
             return views.ticket(self, ticket, ahead, 0)
+
+    def _ahead(self, uow: UnitOfWork, ticket: Ticket) -> int:
+        return people_ahead(ticket.is_priority, *uow.repo.waiting_around(ticket))
 
     def _ticket(self, uow: UnitOfWork, token) -> Ticket:
         ticket = uow.repo.ticket_by_token(token) if isinstance(token, str) else None

@@ -84,12 +84,11 @@ class FakeRepository:
                     heads.append(Head(t.id, t.service, priority, t.issued_at))
         return heads
 
-    def people_ahead(self, ticket):
-        def ahead(t):
-            earlier = (t.issued_at, t.id) < (ticket.issued_at, ticket.id)
-            return (t.is_priority and earlier) if ticket.is_priority else (t.is_priority or earlier)
-        return sum(1 for t in self.s.tickets.values() if t.day == ticket.day and t.state == WAITING
-                   and t.service == ticket.service and t.id != ticket.id and ahead(t))
+    def waiting_around(self, ticket):
+        line = [((t.issued_at, t.id) < (ticket.issued_at, ticket.id), t.is_priority) for t in self.s.tickets.values()
+                if t.day == ticket.day and t.state == WAITING and t.service == ticket.service and t.id != ticket.id]
+        return (sum(1 for earlier, p in line if p and earlier), sum(1 for earlier, p in line if p and not earlier),
+                sum(1 for earlier, p in line if not p and earlier))
 
     def waiting_counts(self, day, services=None):
         out = {}

@@ -138,3 +138,36 @@ def test_a_line_is_late_once_its_first_ticket_waited_past_the_target(cfg, clock)
     assert called["late"] is False and called["late_at"] is None  # lateness is about waiting
     assert queue_of(hall, SERVICE)["late_at"] is None
 
+
+
+# --- people ahead: one rule (domain/waiting.py), the same count from the fakes, SQLite and PostgreSQL ----------
+@pytest.fixture(params=["fakes", "sqlite", "postgresql"])
+def any_hall(request, cfg, clock, tmp_path):
+    if request.param == "fakes":
+        yield fake_hall(cfg, clock)
+        return
+    from hall.db.database import Database
+    from hall.db.migrate import upgrade
+    from hall.db.tables import start_mappers
+    from hall.operations import Hall
+    url = f"sqlite:///{tmp_path / 'hall.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    start_mappers()
+    db = Database(url)
+    upgrade(db)
+    yield Hall(cfg, db, clock)
+    db.dispose()
+
+
+def test_people_ahead_is_the_same_when_issued_and_while_waiting(any_hall, clock):
+    kinds = [None, "elderly", None, None, "disabled", None, "elderly"]
+    issued = []
+    for priority in kinds:
+        issued.append(any_hall.issue_ticket(SERVICE, priority=priority))
+        clock.advance(seconds=30)
+    # priority tickets wait behind the earlier priority ones; the others behind every priority ticket and the
+    # others that came earlier
+    expected = [sum(1 for q in kinds[:i] if q) if p else
+                sum(1 for q in kinds if q) + sum(1 for q in kinds[:i] if not q) for i, p in enumerate(kinds)]
+    assert expected == [3, 0, 4, 5, 1, 6, 2]
+    assert [any_hall.ticket_status(t["id"])["people_ahead"] for t in issued] == expected
+    assert [t["people_ahead"] for t in issued] == [0, 0, 2, 3, 1, 5, 2]  # when issued, nobody came after them yet

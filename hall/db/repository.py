@@ -87,13 +87,16 @@ class Repository:
         rows = self.session.execute(_heads_statement(tuple(services)), {"day": day, "counter": counter})
         return [Head(row.id, row.service, bool(row.priority), row.issued_at) for row in rows]
 
-    def people_ahead(self, ticket: Ticket) -> int:
+    def waiting_around(self, ticket: Ticket) -> tuple[int, int, int]:
+        """The rest of the ticket's line: (priority tickets that came earlier, priority tickets that came later,
+        other tickets that came earlier) — domain/waiting.people_ahead makes the count of them."""
         t = tables.tickets.c
         earlier = or_(t.issued_at < ticket.issued_at, and_(t.issued_at == ticket.issued_at, t.id < ticket.id))
-        ahead = and_(t.priority.is_not(None), earlier) if ticket.is_priority else or_(t.priority.is_not(None), earlier)
-        q = select(func.count()).where(t.day == ticket.day, t.state == WAITING, t.service == ticket.service,
-                                       t.id != ticket.id, ahead)
-        return self.session.execute(q).scalar()
+        priority = t.priority.is_not(None)
+        q = select(func.count().filter(and_(priority, earlier)), func.count().filter(and_(priority, ~earlier)),
+                   func.count().filter(and_(~priority, earlier))).where(
+            t.day == ticket.day, t.state == WAITING, t.service == ticket.service, t.id != ticket.id)
+        return tuple(self.session.execute(q).one())
 
     def waiting_counts(self, day: date, services: Optional[Sequence[str]] = None) -> dict[str, tuple[int, Optional[datetime]]]:
         """service → (waiting, earliest arrival among them)."""
