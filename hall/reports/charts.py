@@ -20,6 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from ..domain.hours import WEEKDAYS  # noqa: E402
 from ..fonts import find_font  # noqa: E402
+from ..phrases import counter_label  # noqa: E402
 from .facts import Facts  # noqa: E402
 from .figures import Report  # noqa: E402
 
@@ -138,7 +139,7 @@ def counter_day(events, counter: int, day: date, tz, fmt: str = "png", hours=Non
             ax.axvspan(a, b, color="#eeeeee", zorder=0)
     ax.set_xlim(first, last)
     ax.set_xticks(range(first, last + 1), [f"{h:02d}h" for h in range(first, last + 1)])
-    ax.set_title(f"Quầy {counter} — ngày {day.strftime('%d/%m/%Y')}", loc="left")  # the legend is on the right
+    ax.set_title(f"{counter_label(counter)} — ngày {day.strftime('%d/%m/%Y')}", loc="left")  # the legend is on the right
     handles = [matplotlib.patches.Patch(color=c, label=l) for c, l in
                ((COLOURS["done"], "Đã phục vụ"), (COLOURS["no_show"], "Vắng mặt"),
                 (COLOURS["transferred"], "Chuyển"), (COLOURS["cancelled"], "Hủy"))]
