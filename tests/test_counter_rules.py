@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from api_checks import quick_passwords
+from conftest import ROOT, fresh_db
 from fakes import fake_hall
 from hall import views
 from hall.domain import actions
@@ -141,21 +142,16 @@ def test_a_line_is_late_once_its_first_ticket_waited_past_the_target(cfg, clock)
 
 
 # --- people ahead: one rule (domain/waiting.py), the same count from the fakes, SQLite and PostgreSQL ----------
-@pytest.fixture(params=["fakes", "sqlite", "postgresql"])
-def any_hall(request, cfg, clock, tmp_path):
+@pytest.fixture(params=["fakes", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_hall(request, cfg, clock, tmp_path, migrated_db):
     if request.param == "fakes":
         yield fake_hall(cfg, clock)
         return
-    from hall.db.database import Database
-    from hall.db.migrate import upgrade
-    from hall.db.tables import start_mappers
-    from hall.operations import Hall
-    url = f"sqlite:///{tmp_path / 'hall.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    start_mappers()
-    db = Database(url)
-    upgrade(db)
-    yield Hall(cfg, db, clock)
-    db.dispose()
+    from hall.bootstrap import bootstrap
+    url = fresh_db(migrated_db, tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    hall = bootstrap(cfg, config_path=str(ROOT / "config.yaml"), db_url=url, clock=clock, migrate=True)
+    yield hall
+    hall.db.dispose()
 
 
 def test_people_ahead_is_the_same_when_issued_and_while_waiting(any_hall, clock):

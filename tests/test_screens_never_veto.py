@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from api_checks import event_kinds, quick_passwords
-from conftest import ROOT
+from conftest import ROOT, fresh_db
 from hall.app import create_app
 
 BAD_PHRASE = "Mời số {so} đến quầy {counter}"  # what check-config now refuses; here it slipped past
@@ -24,12 +24,12 @@ def phrase():
 
 
 @pytest.fixture
-def app(cfg, clock, tmp_path, phrase):
+def app(cfg, clock, tmp_path, migrated_db, phrase):
     """The usual app; given a `phrase`, its first display's voice phrase is that one, even one the hall can't say."""
     if phrase is not None:
         cfg = cfg.model_copy(deep=True)
         object.__setattr__(cfg.devices.displays[0].voice, "phrase", phrase)  # past the config's own check
-    return create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=f"sqlite:///{tmp_path / 'hall.db'}",
+    return create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=fresh_db(migrated_db, tmp_path),
                       clock=clock, testing=True)
 
 
@@ -104,7 +104,7 @@ def test_any_publisher_failing_leaves_the_change_committed(client, hall, kiosk, 
     def broken(messages):
         raise RuntimeError("no way out to the screens")
 
-    hall.publish = broken
+    hall.publish.send_to(broken)
     with caplog.at_level(logging.ERROR):
         call_next(client, kiosk, clerk)
     assert event_kinds(hall)[-2:] == ["issued", "called"]

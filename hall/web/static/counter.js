@@ -231,7 +231,6 @@
     return !!(msg.data && msg.data.to_counter === number);
   }
 
-  enable();  // nothing is allowed until the server's snapshot says what is
   const socket = hallStream("/counter", boot.token, {
     status: showConnection,
     snapshot(snap) {
