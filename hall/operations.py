@@ -180,7 +180,7 @@ class Hall:
             return self._status(uow, ticket)
 
     def _status(self, uow: UnitOfWork, ticket: Ticket, opened: Optional[set[int]] = None) -> dict:
-        ahead = uow.repo.people_ahead(ticket) if ticket.state == "waiting" else 0
+        ahead = self._ahead(uow, ticket) if ticket.state == "waiting" else 0
         wait = self.estimate_wait(uow, ticket.service, ahead, opened) if ticket.state == "waiting" else 0
         return views.ticket(self, ticket, ahead, wait)
 
