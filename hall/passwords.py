@@ -23,6 +23,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 import unicodedata
 from typing import Callable, Optional, TypeVar
 
@@ -36,7 +37,9 @@ _pool_lock = threading.Lock()
 _dummy: Optional[str] = None
 NICE = 10
 WAITING_PER_WORKER = 30  # ~4 s of scrypt at 0.13 s each
-_queued = 0
+MAX_WAIT_S = 10.0        # the longest a sign-in is kept waiting for the pool; beyond, Busy
+_queued = 0              # checks handed to the pool and not yet answered
+_took = 0.2              # seconds one check has been taking lately (a moving average)
 _lowered: set[int] = set()  # the pool threads already at low priority
 
 
@@ -68,7 +71,7 @@ def dummy_hash() -> str:
 
 
 class Busy(QueueError):
-    """More password checks are waiting for the pool than it clears in a few seconds: try again shortly."""
+    """More password checks are waiting for the pool than it clears in `MAX_WAIT_S`: try again shortly."""
     code = "busy"
     retry_after_s = 5
 
@@ -78,20 +81,25 @@ class Busy(QueueError):
 
 
 def off_loop(fn: Callable[..., T], *args) -> T:
-    """Run fn(*args) in the hashing pool when the process runs under gevent, else in this thread. Raises Busy when
-    `WAITING_PER_WORKER` checks per pool thread are queued already — a flood of sign-ins from many addresses gets
-    told to come back rather than queueing for minutes (and memory)."""
-    global _queued
+    """Run fn(*args) in the hashing pool when the process runs under gevent, else in this thread.
+
+    Raises Busy when the checks already queued would keep this one waiting more than `MAX_WAIT_S` (at the pace the
+    recent ones took), or `WAITING_PER_WORKER` per pool thread are queued: a flood of sign-ins from many addresses,
+    or a machine too busy to hash, gets a prompt "try again in 5 s" rather than a sign-in page hanging for a minute
+    (and greenlets piling up)."""
+    global _queued, _took
     pool = _gevent_pool()
     if pool is None:
         return fn(*args)
-    if _queued >= WAITING_PER_WORKER * workers():
+    if _queued >= WAITING_PER_WORKER * workers() or (_queued + 1) * _took / workers() > MAX_WAIT_S:
         raise Busy()
-    _queued += 1  # only the loop's thread counts: no lock needed
+    _queued += 1  # only the loop's thread counts and reads these: no lock needed
     try:
-        return pool.apply(_at_low_priority, (fn, args))
+        result, took = pool.apply(_at_low_priority, (fn, args))
     finally:
         _queued -= 1
+    _took = 0.8 * _took + 0.2 * took
+    return result
 
 
 def _at_low_priority(fn: Callable[..., T], args) -> T:
@@ -105,7 +113,9 @@ def _at_low_priority(fn: Callable[..., T], args) -> T:
         except (AttributeError, OSError):  # not on this platform: the pool still keeps hashes off the loop
             pass
         _lowered.add(tid)
-    return fn(*args)
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - t0
 
 
 def workers() -> int:
