@@ -33,7 +33,9 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 from hall import accounts  # noqa: E402
+from hall import catalogue as catalogue_module  # noqa: E402
 from hall.app import create_app  # noqa: E402
+from hall.catalogue import load_catalogue  # noqa: E402
 from hall.clock import FixedClock  # noqa: E402
 from hall.config import load_config, parse_config  # noqa: E402
 
@@ -46,12 +48,23 @@ OPEN_TIME = datetime(2026, 11, 26, 9, 0)  # a Thursday morning: the hall is open
 SLOW_RINGS = ("live", "browser", "postgres", "redis", "slow")
 RING_FIXTURES = {"live_server": "live", "make_server": "live", "browser": "browser", "open_page": "browser",
                  "pg_server": "postgres", "pg_url": "postgres", "redis_url": "redis"}
+# Tests that do a lot of work on purpose — seconds of CPU each, or a new `motcua` process — go to the slow ring
+# (a module, or module::test). Everything else stays under the fast ring's minute.
+HEAVY = {
+    "test_cli.py": "runs `motcua` in a new process each time",
+    "test_report_pages.py": "plays a day, draws charts with matplotlib, runs `motcua report` in a process",
+    "test_report_day.py::test_the_played_day_exercises_every_kind_of_change": "plays a whole day on SQLite",
+    "test_engine.py::test_range_exhausted": "issues all 999 numbers of a service on SQLite",
+}
 _running: list = [None]  # the test being set up or run, for the guard in LiveServer.start
 
 
 def pytest_collection_modifyitems(config, items):
     """Mark each test by what it uses; a test with none of the slow marks is `fast`."""
     for item in items:
+        where = item.nodeid.split("/")[-1]
+        if where.split("::")[0] in HEAVY or "::".join(where.split("::")[:2]).split("[")[0] in HEAVY:
+            item.add_marker("slow")
         for fixture in getattr(item, "fixturenames", ()):
             if fixture in RING_FIXTURES and not item.get_closest_marker(RING_FIXTURES[fixture]):
                 item.add_marker(RING_FIXTURES[fixture])
@@ -134,8 +147,21 @@ def fresh_db(migrated_db: Path, folder: Path) -> str:
     return f"sqlite:///{path}"
 
 
+_CATALOGUES: dict = {}
+
+
+def _catalogue_once(path, config, load=load_catalogue):
+    """The bundled procedure catalogue parsed once per config instead of once per app (half of create_app's time);
+    a Catalogue is read-only once built (its word indexes are frozen), so the apps may share it."""
+    key = (str(path), id(config))
+    if key not in _CATALOGUES or _CATALOGUES[key][0] is not config:
+        _CATALOGUES[key] = (config, load(path, config))
+    return _CATALOGUES[key][1]
+
+
 @pytest.fixture
-def app(cfg, clock, tmp_path, migrated_db):
+def app(cfg, clock, tmp_path, migrated_db, monkeypatch):
+    monkeypatch.setattr(catalogue_module, "load_catalogue", _catalogue_once)
     return create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=fresh_db(migrated_db, tmp_path),
                       clock=clock, testing=True)
 
@@ -263,14 +289,15 @@ class LiveServer:
             [sys.executable, "-m", "hall", "serve", "--config", str(self.config), "--host", "127.0.0.1",
              "--port", str(self.port)], cwd=str(ROOT), env=self.env, stdout=open(self.log, "ab"),
             stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"hall server exited: {self.log.read_text()[-2000:]}")
-            if _reachable("127.0.0.1", self.port):
-                return self
-            time.sleep(0.05)
-        raise RuntimeError(f"hall server did not start in {timeout}s: {self.log.read_text()[-2000:]}")
+        try:
+            wait_for(lambda: self.proc.poll() is not None or _reachable("127.0.0.1", self.port), timeout,
+                     f"the hall server on port {self.port}")
+        except AssertionError:
+            self.stop()  # never leave a server running that no test will stop
+            raise RuntimeError(f"hall server did not start in {timeout} s: {self.log.read_text()[-2000:]}") from None
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"hall server exited: {self.log.read_text()[-2000:]}")
+        return self
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -326,7 +353,10 @@ def make_server(tmp_path):
 
     yield make
     for server in servers:
-        server.stop()
+        try:
+            server.stop()
+        except Exception:  # noqa: BLE001 — stop the others all the same
+            server.kill()
 
 
 # --- a serial device ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from hall.config import load_config
 SERVICES = ("KHDT.DN", "KHDT.DT", "KHDT.HTX")  # counters 1–4 serve them, each in its own order of preference
 COUNTERS = (1, 2, 3, 4)
 WIDEN_S = 0.002
-DEADLINE_S = 40
+DEADLINE_S = 120  # a guard against a hang, not a target: a busy 2-core machine needs far more than an idle one
 
 pytestmark = pytest.mark.slow
 

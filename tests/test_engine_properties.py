@@ -190,7 +190,16 @@ class HallDay(RuleBasedStateMachine):
 
 HallDay.TestCase.settings = settings(max_examples=100, stateful_step_count=50, deadline=None,
                                      suppress_health_check=[HealthCheck.too_slow])
-test_hall_day_in_memory = HallDay.TestCase
+test_hall_day_in_memory = pytest.mark.slow(HallDay.TestCase)
+
+
+class HallDayBriefly(HallDay):
+    """The same days, fewer of them: the fast ring's look (make test-fast); make test plays all 100."""
+
+
+HallDayBriefly.TestCase.settings = settings(max_examples=12, stateful_step_count=50, deadline=None,
+                                            suppress_health_check=[HealthCheck.too_slow])
+test_hall_day_in_memory_briefly = HallDayBriefly.TestCase
 
 
 class HallDayOnSQLite(HallDay):

@@ -85,7 +85,8 @@ def shown(app, name: str) -> str:
 
 
 def wait(app, condition, seconds: float = 10.0, what: str = "") -> None:
-    assert app.run_for(seconds, until=condition), f"timed out waiting for {what or condition}: {a_screen(app)}"
+    """Run frames until the condition holds: at least 30 s, since a busy machine is slow, not wrong."""
+    assert app.run_for(max(seconds, 30.0), until=condition), f"timed out waiting for {what or condition}: {a_screen(app)}"
 
 
 def check_frame(app) -> None:
