@@ -80,6 +80,7 @@ def test_a_database_from_a_newer_version_is_refused(cfg, clock, tmp_path):
     assert at(url) == "f00d"
 
 
+@pytest.mark.slow  # runs `motcua` in new processes (the fast ring's budget: docs/testing.md)
 def test_serve_refuses_a_database_behind_the_code_and_migrate_brings_it_up(tmp_path):
     config = open_config(tmp_path)
     url = f"sqlite:///{tmp_path / 'data' / 'motcua.db'}"
@@ -103,6 +104,7 @@ def test_serve_refuses_a_database_behind_the_code_and_migrate_brings_it_up(tmp_p
     assert (user_add.returncode, user_add.stdout) == (0, "added clerk 'lan'\n"), user_add.stderr
 
 
+@pytest.mark.slow  # runs `motcua` in new processes (the fast ring's budget: docs/testing.md)
 def test_commands_refuse_a_database_from_a_newer_version_without_a_traceback(tmp_path):
     config = open_config(tmp_path)
     url = f"sqlite:///{tmp_path / 'data' / 'motcua.db'}"
@@ -116,6 +118,7 @@ def test_commands_refuse_a_database_from_a_newer_version_without_a_traceback(tmp
     assert "Traceback" not in serve.stderr + migrate.stderr and at(url) == "f00d"
 
 
+@pytest.mark.slow  # runs `motcua` in new processes (the fast ring's budget: docs/testing.md)
 def test_migrate_creates_a_new_database_and_the_command_line_needs_no_web_server(tmp_path):
     config = open_config(tmp_path)
     url = f"sqlite:///{tmp_path / 'data' / 'motcua.db'}"
