@@ -28,10 +28,12 @@ from .publishing import Publisher
 
 def bootstrap(cfg: Optional[Config] = None, *, config_path: Optional[str] = None, db_url: Optional[str] = None,
               clock: Optional[Clock] = None, publish: Optional[Callable[[list], None]] = None,
-              migrate: bool = False) -> Hall:
+              catalogue=None, migrate: bool = False) -> Hall:
+    """The hall; `catalogue` is a parsed procedure catalogue to use instead of reading the file the config names
+    (tests share one)."""
     config_path = config_path or default_config_path()
     cfg = cfg or load_config(config_path)
-    catalogue = _catalogue(cfg, Path(config_path).resolve().parent)
+    catalogue = catalogue if catalogue is not None else _catalogue(cfg, Path(config_path).resolve().parent)
     start_mappers()
     db = open_database(cfg, config_path, db_url)
     try:
