@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from display.numbers import DIGITS, GROUPS, LETTERS
+from hall.text import nfc
 
 # Where stripping the tone marks would make two words one file name.
 NAMES = {"mươi": "muoi_ngang", "mốt": "mot_sac", "đê": "dde"}
@@ -42,7 +43,7 @@ class ClipsMissing(LookupError):
 
 def clip_name(token: str) -> str:
     """The default file name (no .wav) of a token: tone marks dropped, đ → d, spaces and dashes → _."""
-    token = unicodedata.normalize("NFC", token).strip().lower()
+    token = nfc(token).strip().lower()
     if token in NAMES:
         return NAMES[token]
     plain = unicodedata.normalize("NFD", token.replace("đ", "d"))
@@ -78,7 +79,7 @@ class ClipSet:
         if self.phrase is not None and not (isinstance(self.phrase, list)
                                             and all(isinstance(p, str) for p in self.phrase)):
             raise ValueError(f"{manifest}: phrase must be a list of file names and {{number}}/{{counter}}")
-        self.files = {unicodedata.normalize("NFC", str(k)): str(v) for k, v in (data.get("files") or {}).items()}
+        self.files = {nfc(str(k)): str(v) for k, v in (data.get("files") or {}).items()}
 
     def file_for(self, token: str) -> Path:
         return self.folder / self.files.get(token, clip_name(token) + ".wav")

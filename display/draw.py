@@ -14,12 +14,12 @@ that repeats the last one's words costs blits only.
 from __future__ import annotations
 
 import collections
-import unicodedata
 from dataclasses import dataclass
 
 import pygame
 
 from hall.fonts import find_font
+from hall.text import nfc
 
 BG = (9, 14, 26)
 PANEL = (20, 29, 46)
@@ -45,10 +45,6 @@ def hex_color(text: str, default=(100, 110, 130)) -> tuple[int, int, int]:
 
 def mix(a, b, t: float) -> tuple[int, int, int]:
     return tuple(int(x + (y - x) * t) for x, y in zip(a, b))
-
-
-def nfc(text) -> str:
-    return unicodedata.normalize("NFC", str(text))
 
 
 class Fonts:
@@ -119,7 +115,7 @@ class Painter:
 
     def text(self, surface: pygame.Surface, text, box: pygame.Rect, size: int, color, bold: bool = False,
              align: str = "left", valign: str = "center", min_size: int | None = None) -> pygame.Rect:
-        text = nfc(text)
+        text = nfc(str(text))
         box = pygame.Rect(box)
         min_size = min_size or max(8, int(size * 0.45))
         rendered, ink, used, fits = self.fit(text, box, size, bold, color, min_size)
@@ -138,7 +134,7 @@ class Painter:
     def wrap(self, surface: pygame.Surface, text, box: pygame.Rect, size: int, color, bold: bool = False,
              align: str = "center", max_lines: int = 3, min_size: int | None = None) -> list[pygame.Rect]:
         """Break text into at most max_lines lines that fit the box's width, shrinking until they do."""
-        text = nfc(text)
+        text = nfc(str(text))
         box = pygame.Rect(box)
         min_size = min_size or max(8, int(size * 0.45))
         size = int(size)

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from hall.config import nfc
 from hall.phrases import counter_label
+from hall.text import nfc
 
 THANKS_S = 6.0
 IDLE, RATE, CRITERIA, SENDING, THANKS, REFUSED = "idle", "rate", "criteria", "sending", "thanks", "refused"

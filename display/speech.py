@@ -30,7 +30,8 @@ from typing import Optional
 from display.clips import ClipSet, ClipsMissing
 from display.numbers import number_words, split_ticket, ticket_words
 from hall import phrases
-from hall.config import Voice, nfc
+from hall.config import Voice
+from hall.text import nfc
 
 log = logging.getLogger(__name__)
 

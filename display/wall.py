@@ -30,8 +30,9 @@ from display.speech import VoiceRenderer
 from display.wall_state import WallState, Zone, unit_short_names
 from display.wall_view import WallView
 from hall import phrases
-from hall.config import Config, Display, nfc
+from hall.config import Config, Display
 from hall.phrases import counter_label
+from hall.text import nfc
 
 log = logging.getLogger("motcua.display")
 STALE_S = 5.0

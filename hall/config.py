@@ -7,7 +7,6 @@ A mistake stops the start-up with the file, the key path (and line) and what is 
 from __future__ import annotations
 
 import os
-import unicodedata
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal, Optional
@@ -17,12 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import phrases
+from .text import nfc
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 class Model(BaseModel):

@@ -6,9 +6,10 @@ pygame's built-in font and many bitmap fonts draw boxes for ơ, ư, ờ, ố…;
 from __future__ import annotations
 
 import os
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
+
+from .text import nfc
 
 SEARCH = {
     False: ["/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
@@ -20,7 +21,7 @@ SEARCH = {
 }
 
 # Every letter Vietnamese writes, upper and lower case: what a font must cover to be used here.
-VIETNAMESE = unicodedata.normalize("NFC", (
+VIETNAMESE = nfc((
     "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
 ))
 VIETNAMESE = VIETNAMESE + VIETNAMESE.upper() + "0123456789.,:;!?–—-()/%"
@@ -50,4 +51,4 @@ def _cmap(path: str) -> frozenset[int]:
 def missing_glyphs(text: str, font_path: str) -> set[str]:
     """The characters of `text` (after NFC) that the font has no glyph for."""
     cmap = _cmap(font_path)
-    return {ch for ch in unicodedata.normalize("NFC", text) if not ch.isspace() and ord(ch) not in cmap}
+    return {ch for ch in nfc(text) if not ch.isspace() and ord(ch) not in cmap}

@@ -8,6 +8,7 @@ from typing import Optional
 
 from .domain.errors import Conflict, Forbidden, NotFound, QueueError
 from .domain.model import Event
+from .text import nfc
 
 
 def rate(hall, counter: int, device: str, value, visit_id=None, criteria=None) -> dict:
@@ -57,7 +58,6 @@ def set_service_open(hall, code: str, is_open: bool, by: Optional[str]) -> dict:
 def set_announcement(hall, text, by: Optional[str]) -> dict:
     if not isinstance(text, str) or len(text) > 500:
         raise QueueError("the announcement must be text of at most 500 characters", field="text")
-    from .config import nfc
     text = nfc(text.strip())
     with hall.uow() as uow:
         uow.repo.set_setting("announcement", text)

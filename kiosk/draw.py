@@ -3,7 +3,6 @@ box, QR codes as crisp modules. Each frame returns what it drew, so a test can c
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -11,6 +10,7 @@ import pygame
 import qrcode
 
 from hall.fonts import find_font
+from hall.text import nfc
 from kiosk.widgets import Widget
 
 SMALLEST = 14          # px: below this a text is said not to fit
@@ -54,7 +54,7 @@ class Painter:
         return drawn
 
     def text(self, surface: pygame.Surface, w: Widget, rect: pygame.Rect) -> Drawn:
-        text = unicodedata.normalize("NFC", w.text)
+        text = nfc(w.text)
         box = rect.inflate(-2 * w.pad, -2 * w.pad) if w.pad else rect
         size, lines, fits = self.fit(text, w.bold, w.size, box.w, box.h)
         font = self.font(w.bold, size)

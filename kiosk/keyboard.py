@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from hall.text import nfc
+
 TONES = {"sac": "\u0301", "huyen": "\u0300", "hoi": "\u0309", "nga": "\u0303", "nang": "\u0323"}
 TONE_LABELS = {"sac": "á", "huyen": "à", "hoi": "ả", "nga": "ã", "nang": "ạ"}
 ROWS = [
@@ -47,14 +49,14 @@ def press(text: str, key: str) -> str:
         return text
     if key == "space":
         return text + " " if text and not text.endswith(" ") else text
-    return unicodedata.normalize("NFC", text + key)
+    return nfc(text + key)
 
 
 def strip_tone(ch: str) -> tuple[str, str]:
     """(the letter without its tone, the tone's combining mark or "")."""
     parts = unicodedata.normalize("NFD", ch)
     tone = next((m for m in parts if m in TONES.values()), "")
-    return unicodedata.normalize("NFC", parts.replace(tone, "")) if tone else ch, tone
+    return nfc(parts.replace(tone, "")) if tone else ch, tone
 
 
 def put_tone(word: str, tone: str) -> str:
@@ -80,4 +82,4 @@ def put_tone(word: str, tone: str) -> str:
     mark = TONES[tone]
     had = mark in tones
     out = [ch + (mark if i == at and not had else "") for i, ch in enumerate(letters)]
-    return unicodedata.normalize("NFC", "".join(out))
+    return nfc("".join(out))

@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-import unicodedata
+from hall.text import nfc
 
 WORDS = {
     "title": ("Lấy số thứ tự", "Take a ticket"),
@@ -58,10 +58,6 @@ WORDS = {
     "minutes": ("khoảng {n} phút", "about {n} min"),
     "now": ("dưới 1 phút", "under 1 min"),
 }
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 def say(key: str, lang: str = "vi", **values) -> str:

@@ -20,7 +20,6 @@ number is the printer's own enlarged ASCII text (GS !) and the QR code its own (
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -35,6 +34,7 @@ from drivers.printer import PrinterFault, TicketPrinter
 from hall.config import Centre
 from hall.fonts import find_font
 from hall.phrases import counter_label
+from hall.text import nfc
 
 HEADER = "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG TỈNH LAI CHÂU"
 FOOTER = "Quét mã QR để theo dõi số thứ tự của Ông/Bà"      # when the centre has no ticket_footer
@@ -182,7 +182,7 @@ def text_blocks(text: str, size: int, width: int, bold: bool = False, leading: i
     ascent, descent = font.getmetrics()
     pitch = ascent + descent + leading
     blocks: list[Block] = []
-    for line in balanced(unicodedata.normalize("NFC", text), font, width - 2 * MARGIN):
+    for line in balanced(nfc(text), font, width - 2 * MARGIN):
         strip = Image.new("L", (width, pitch), 255)
         ImageDraw.Draw(strip).text((0, leading // 2 + ascent), line, font=font, fill=0, anchor="ls")
         strip = strip.convert("1", dither=Image.Dither.NONE)       # threshold at 50 %, no dithering
@@ -271,7 +271,7 @@ def render_ticket(ticket: dict, centre: Centre, width: int = 576) -> TicketLayou
     if width not in (384, 576):
         raise ValueError(f"printer width must be 384 or 576 dots, got {width}")
     check_ticket(ticket)
-    t = {k: unicodedata.normalize("NFC", v) if isinstance(v, str) else v for k, v in ticket.items()}
+    t = {k: nfc(v) if isinstance(v, str) else v for k, v in ticket.items()}
     issued = datetime.fromisoformat(t["issued_at"])
     number = str(t["number"])
     mag = max(1, min(6, (width - 2 * MARGIN) // (FONT_A[0] * len(number))))
