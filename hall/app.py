@@ -40,8 +40,9 @@ def create_app(cfg: Optional[Config] = None, *, config_path: Optional[str] = Non
     app.secret_key = cfg.server.secret_key or _secret_key(data_dir(cfg, Path(hall.config_path).resolve().parent))
     app.extensions["motcua.hall"] = hall
 
-    from .api import api
+    from .api import api, guards
     app.register_blueprint(api)
+    guards.init_app(app)
     for name in ("hall.web", "hall.reports.web"):  # pages land here as they are built
         try:
             module = __import__(name, fromlist=["bp"])
@@ -84,11 +85,12 @@ def _secret_key(folder: Path) -> str:
 
 def _json_errors(app: Flask):
     """Under /api every error is JSON, and nothing the client sends yields a bare 500."""
+    from .api import guards
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
         if request.path.startswith("/api"):
-            return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+            return guards.http_error(exc)
         return exc
 
     @app.errorhandler(IntegrityError)

@@ -1,11 +1,9 @@
 """The HTTP JSON API under /api: thin routes that parse, call the service layer, and map errors to status codes."""
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 from flask import Blueprint, current_app, g, jsonify, request, session
-from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from .. import accounts
@@ -13,13 +11,10 @@ from ..domain.errors import (Closed, Conflict, Forbidden, InvalidTransition, Key
                              QueueError, Unauthorized)
 from ..lockouts import Throttled
 from ..passwords import Busy
+from . import guards
+from .guards import Body, text  # noqa: F401  (the routes' request bodies and their bounded text fields)
 
 api = Blueprint("api", __name__, url_prefix="/api")
-
-
-class Body(BaseModel):
-    """A request body: strict types, no unknown keys."""
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def hall():
@@ -27,23 +22,8 @@ def hall():
 
 
 def body(model: type[Body]) -> Body:
-    data, raw = {}, request.get_data(cache=True)
-    if raw:
-        # JSON only by its content type: a cross-site form can't send that without the browser asking first
-        if not request.is_json:
-            raise QueueError("send the request body as JSON (Content-Type: application/json)")
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise QueueError("the request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise QueueError("the request body must be a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "(body)",
-                   "message": "unknown field" if e["type"] == "extra_forbidden" else e["msg"]} for e in exc.errors()]
-        raise QueueError("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from None
+    """The request's JSON body as `model` (hall/api/guards.py says what a body may be)."""
+    return guards.parse(model)
 
 
 def principal() -> Optional[dict]:
@@ -97,9 +77,7 @@ def queue_error(exc: QueueError):
     return jsonify({"error": exc.code, "message": exc.message, **exc.details}), status_of(exc)
 
 
-@api.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+api.register_error_handler(HTTPException, guards.http_error)
 
 
 from . import counters, hall_routes, lockouts, openapi, tickets  # noqa: E402,F401  (routes register on import)

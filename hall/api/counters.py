@@ -7,26 +7,26 @@ from flask import jsonify
 
 from .. import views
 from ..domain.errors import NotFound
-from . import Body, api, body, hall, require_counter
+from . import Body, api, body, hall, require_counter, text
 
 
 class Call(Body):
-    ticket: str
+    ticket: text(64)
 
 
 class Finish(Body):
-    note: str = ""
+    note: text(500) = ""
 
 
 class Transfer(Body):
-    service: Optional[str] = None
-    unit: Optional[str] = None
+    service: Optional[text(40)] = None
+    unit: Optional[text(40)] = None
     counter: Optional[int] = None
-    note: str = ""
+    note: text(500) = ""
 
 
 class Pause(Body):
-    reason: str
+    reason: text(200)
 
 
 class Empty(Body):

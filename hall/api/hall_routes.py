@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import jsonify, request, session
+from pydantic import Field
 
 from .. import accounts, passwords, supervision, views
 from ..domain.errors import QueueError
 from ..lockouts import Throttled
-from . import Body, api, body, hall, require
+from . import Body, api, body, hall, require, text
 from .lockouts import refused
 
 
@@ -30,8 +31,8 @@ def state():
 
 
 class Login(Body):
-    username: str
-    password: str
+    username: text(64)
+    password: text(256)
     counter: Optional[int] = None
     force: bool = False
 
@@ -67,7 +68,7 @@ def me():
 class Rating(Body):
     value: int
     visit_id: Optional[int] = None
-    criteria: list[str] = []
+    criteria: list[text(40)] = Field(default=[], max_length=20)
 
 
 @api.post("/ratings")
@@ -90,7 +91,7 @@ def open_service(code: str):
 
 
 class Announcement(Body):
-    text: str
+    text: text(500)
 
 
 @api.post("/announcement")
@@ -101,7 +102,7 @@ def announcement():
 
 
 class Reprint(Body):
-    ticket: Optional[str] = None
+    ticket: Optional[text(64)] = None
 
 
 @api.post("/kiosks/<kiosk>/reprint")
@@ -112,9 +113,9 @@ def reprint(kiosk: str):
 
 
 class DeviceStatus(Body):
-    fault: Optional[str] = None
-    message: str = ""
-    ticket: Optional[str] = None
+    fault: Optional[text(32)] = None
+    message: text(500) = ""
+    ticket: Optional[text(64)] = None
 
 
 @api.post("/devices/status")
@@ -134,10 +135,10 @@ def sign_out(number: int):
 
 
 class NewUser(Body):
-    username: str
-    password: str
-    role: str
-    full_name: str = ""
+    username: text(64)
+    password: text(256)
+    role: text(16)
+    full_name: text(128) = ""
 
 
 @api.get("/users")

@@ -6,7 +6,7 @@ from typing import Optional
 
 from flask import jsonify, request
 
-from . import Body, api, body, hall, require
+from . import Body, api, body, hall, require, text
 from ..domain.errors import QueueError
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -14,13 +14,13 @@ KEY_FORM = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 
 
 class IssueTicket(Body):
-    service: str
-    priority: Optional[str] = None
-    channel: str = "kiosk"
+    service: text(40)
+    priority: Optional[text(32)] = None
+    channel: text(16) = "kiosk"
 
 
 class Cancel(Body):
-    reason: str = ""
+    reason: text(500) = ""
 
 
 @api.post("/tickets")
