@@ -191,10 +191,15 @@ class Hall:
             wait = self.estimate_wait(uow, ticket.service, ahead) if ticket.state == "waiting" else 0
             return views.ticket(self, ticket, ahead, wait, visits=uow.repo.visits_of(ticket.id))
 
-    def cancel(self, token: str, reason: str = "") -> dict:
+    def cancel(self, token: str, reason: str = "", at_counter: Optional[int] = None) -> dict:
+        """Cancel a ticket. With at_counter (a clerk's counter), a ticket in service elsewhere is refused: only its
+        own counter or a supervisor may take it from the citizen standing there."""
         with self.uow() as uow:
             ticket = self._ticket(uow, token)
             visit = None
+            if at_counter is not None and ticket.state in (CALLED, "serving") and ticket.counter != at_counter:
+                raise Forbidden(f"ticket {ticket.number} is being served at counter {ticket.counter}: only that "
+                                "counter or a supervisor may cancel it", ticket=token)
             if ticket.counter is not None and ticket.state in (CALLED, "serving"):
                 counter = uow.repo.counter(ticket.counter)
                 visit = uow.repo.visit(counter.visit_id)

@@ -18,12 +18,16 @@ from flask import Flask, current_app, request
 from flask_socketio import SocketIO, emit, join_room
 
 from . import accounts, events, views
+from .text import flaw
 
 log = logging.getLogger("motcua.realtime")
 
 HALL_STREAM = ("/display", "/counter", "/kiosk", "/supervisor")
-ALLOWED = {"/display": {"display", "user"}, "/counter": {"user"}, "/kiosk": {"kiosk", "user"},
-           "/supervisor": {"user"}, "/pad": {"pad", "user"}}
+STAFF = {"clerk", "supervisor", "admin"}
+# Who may join each namespace: a device by its kind, a person by their role. The supervisor's stream carries the
+# whole hall's levers and faults: supervisors and admins only.
+ALLOWED = {"/display": {"display"} | STAFF, "/counter": STAFF, "/kiosk": {"kiosk"} | STAFF,
+           "/supervisor": {"supervisor", "admin"}, "/pad": {"pad"} | STAFF}
 
 
 def room(kind: str, key) -> str:
@@ -104,7 +108,13 @@ def _hall():
 def _principal(auth) -> dict | None:
     token = (auth or {}).get("token") if isinstance(auth, dict) else None
     token = token or request.args.get("token")
+    if not isinstance(token, str) or flaw(token) or len(token) > 512:
+        return None
     return accounts.resolve(_hall(), token)
+
+
+def _admitted(namespace: str, who) -> bool:
+    return who is not None and (who["role"] if who["kind"] == "user" else who["kind"]) in ALLOWED[namespace]
 
 
 def _snapshot() -> dict:
@@ -117,7 +127,7 @@ def _hall_stream(socketio: SocketIO, namespace: str):
     @socketio.on("connect", namespace=namespace)
     def connect(auth=None):
         who = _principal(auth)
-        if who is None or who["kind"] not in ALLOWED[namespace]:
+        if not _admitted(namespace, who):
             raise ConnectionRefusedError("a valid device or sign-in token is needed")
         if who["kind"] == "user" and who.get("counter"):
             join_room(room("counter", who["counter"]))
@@ -145,7 +155,7 @@ def _pad_state(counter: int) -> dict:
 
 def pad_connect(auth=None):
     who = _principal(auth)
-    if who is None or who["kind"] not in ALLOWED["/pad"] or who.get("counter") is None:
+    if not _admitted("/pad", who) or who.get("counter") is None:
         raise ConnectionRefusedError("a pad token (or a clerk's sign-in) is needed")
     join_room(room("counter", who["counter"]))
     emit("snapshot", _pad_state(who["counter"]))

@@ -52,7 +52,7 @@ def test_each_namespace_takes_its_own_kind_of_credential(connect, cfg, sign_in):
              "pad": cfg.devices.pads[0].token, "clerk": token(sign_in(7)),
              "supervisor": token(sign_in(role="supervisor")), "wrong": "khong-phai-token"}
     allowed = {"/display": {"display", "clerk", "supervisor"}, "/counter": {"clerk", "supervisor"},
-               "/kiosk": {"kiosk", "clerk", "supervisor"}, "/supervisor": {"clerk", "supervisor"},
+               "/kiosk": {"kiosk", "clerk", "supervisor"}, "/supervisor": {"supervisor"},
                "/pad": {"pad", "clerk"}}  # a pad follows one counter: a supervisor has none
     for namespace, kinds in allowed.items():
         for kind, value in creds.items():
@@ -81,8 +81,9 @@ def test_snapshot_on_connect_is_the_state(connect, client, cfg, kiosk, sign_in, 
     clerk = sign_in(7)
     post(client, "/api/tickets", kiosk, 201, service="TP.LLTP")
     post(client, "/api/counters/7/next", clerk)
+    boss = sign_in(role="supervisor")
     for namespace in HALL_STREAM:
-        c = connect(namespace, token=token(clerk))
+        c = connect(namespace, token=token(boss if namespace == "/supervisor" else clerk))
         [(name, snap)] = received(c, namespace)
         assert name == "snapshot"
         assert set(snap) == {"seq", "at", "centre", "issuing", "closed_reason", "announcement", "counters", "queues",

@@ -65,9 +65,12 @@ def ticket_status(token: str):
 
 @api.post("/tickets/<token>/cancel")
 def cancel_ticket(token: str):
-    """Cancel a ticket."""
-    require(roles=("clerk", "supervisor", "admin"))
-    return jsonify(hall().cancel(token, body(Cancel).reason))
+    """Cancel a ticket: a waiting one (staff), or one in service (its counter's clerk, or a supervisor)."""
+    who = require(roles=("clerk", "supervisor", "admin"))
+    at_counter = None
+    if who["role"] == "clerk":  # a clerk whose counter was taken over holds none
+        at_counter = who.get("counter") if who.get("holds_counter") else 0
+    return jsonify(hall().cancel(token, body(Cancel).reason, at_counter))
 
 
 @api.post("/tickets/<token>/return")
