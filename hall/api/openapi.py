@@ -20,8 +20,16 @@ HEADERS = {
                           "(with \"replayed\": true), never a second one; unique per kiosk",
                           "schema": {"type": "string", "pattern": f"^{tickets.KEY_FORM.pattern}$"}}],
 }
-CREATED = {"api.issue_ticket"}
 PUBLIC = {"api.services", "api.ticket_status", "api.login", "api.openapi", "api.procedures", "api.counter_state"}
+CREATED = {"api.issue_ticket", "api.rate", "api.add_user"}  # the routes that answer 201 Created
+ERROR = {"description": "an error: {\"error\": code, \"message\": text} (a 405 names the methods it takes in "
+                        "`Allow`)",
+         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _bodies() -> dict:
+    from ..web import routes  # the pages' few API routes (imported here: hall.web imports this package)
+    return {**BODIES, "web.set_active": routes.Active}
 
 
 def _schema(model) -> dict:
@@ -30,8 +38,15 @@ def _schema(model) -> dict:
     return schema
 
 
+def _parameter(rule, name: str) -> dict:
+    if rule.endpoint == "api.counter_action" and name == "action":
+        return {"type": "string", "enum": list(counters.ACTIONS)}
+    return {"type": "integer" if f"int:{name}" in rule.rule else "string"}
+
+
 def spec() -> dict:
     paths: dict = {}
+    bodies = _bodies()
     for rule in current_app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or rule.endpoint == "static":
             continue
@@ -40,12 +55,9 @@ def spec() -> dict:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             doc = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
             op = {"operationId": rule.endpoint.split(".")[-1], "summary": doc,
-                  "parameters": [{"name": a, "in": "path", "required": True,
-                                  "schema": {"type": "integer" if f"int:{a}" in rule.rule else "string"}}
-                                 for a in rule.arguments] + HEADERS.get(rule.endpoint, []),
-                  "responses": {"200": {"description": "done"}, "4XX": {"description": "an error: "
-                                "{\"error\": code, \"message\": text}",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+                  "parameters": [{"name": a, "in": "path", "required": True, "schema": _parameter(rule, a)}
+                                 for a in sorted(rule.arguments)] + HEADERS.get(rule.endpoint, []),
+                  "responses": {"200": {"description": "done"}, "4XX": ERROR}}
             if rule.endpoint == "api.login":
                 op["responses"]["429"] = {
                     "description": "sign-ins of this user or from this address are locked after too many failures "
@@ -60,15 +72,16 @@ def spec() -> dict:
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             if rule.endpoint in CREATED:
                 op["responses"]["201"] = op["responses"].pop("200")
-                op["responses"]["201"]["description"] = "created (or, for a retried order, the ticket it created)"
+                op["responses"]["201"]["description"] = "created" if rule.endpoint != "api.issue_ticket" else \
+                    "created (or, for a retried order, the ticket it created)"
             if rule.endpoint not in PUBLIC:
                 op["security"] = [{"bearer": []}]
             if rule.endpoint == "api.counter_action":
                 op["description"] = "action is one of: " + ", ".join(
                     f"{name} ({', '.join(m.model_fields) or 'no body'})" for name, (m, _) in counters.ACTIONS.items())
-            elif BODIES.get(rule.endpoint):
+            elif bodies.get(rule.endpoint):
                 op["requestBody"] = {"required": True, "content": {"application/json": {
-                    "schema": _schema(BODIES[rule.endpoint])}}}
+                    "schema": _schema(bodies[rule.endpoint])}}}
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.0.3",
