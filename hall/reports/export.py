@@ -93,13 +93,28 @@ def _text(v) -> str:
     return "" if v is None else str(v)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP, CSV injection: what a spreadsheet may run as a formula
+
+
+def inert(v):
+    """Text a spreadsheet would take for a formula (a clerk named "=HYPERLINK(…)") starts with ' instead."""
+    return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+
+
+def _as_text(cell) -> None:
+    """An XLSX cell whose text looks like a formula is stored as text (quote-prefixed, as Excel does it)."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def to_csv(report: Report, cfg) -> bytes:
     cols = columns(report, cfg)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"{vi} / {en}" for _, vi, en, _ in cols])
+    writer.writerow([inert(f"{vi} / {en}") for _, vi, en, _ in cols])
     for r in rows_of(report):
-        writer.writerow([_text(shown(value(r, path, kind), kind, 2)) for path, _, _, kind in cols])
+        writer.writerow([_text(inert(shown(value(r, path, kind), kind, 2))) for path, _, _, kind in cols])
     return out.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Vietnamese
 
 
@@ -116,6 +131,8 @@ def to_xlsx(report: Report, cfg) -> bytes:
     ws.append([f"Từ ngày {report.start} đến ngày {report.end} · thời gian chờ, phục vụ: phút; đến quầy: giây"])
     ws.append([vi for _, vi, _, _ in cols])
     ws.append([en for _, _, en, _ in cols])
+    for cell in ws[1] + ws[3] + ws[4]:
+        _as_text(cell)
     for cell in ws[3] + ws[4]:
         cell.font = Font(bold=True, italic=cell.row == 4)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -128,6 +145,7 @@ def to_xlsx(report: Report, cfg) -> bytes:
             cells.append(raw / 60 if kind == "min" and raw is not None else raw)
         ws.append(cells)
         for cell, (_, _, _, kind) in zip(ws[ws.max_row], cols):
+            _as_text(cell)
             cell.number_format = formats[kind]
             if r is report.total:
                 cell.font = Font(bold=True)
