@@ -3,9 +3,9 @@
 - A body is a JSON object of at most MAX_BODY bytes, nested at most MAX_DEPTH deep, its text NFC with no NUL
   or lone surrogate (hall.text), every text field bounded (`text(n)`; MAX_TEXT when a field names no bound).
 - A URL (path or query) holds no NUL; a bearer token is printable ASCII.
-- A state-changing request that the session cookie authenticates comes from the hall's own pages: its Origin (or,
-  without one, its Referer) names this host. Bearer-token clients — kiosks, displays, pads, API users — send no
-  cookie and are not asked. The cookie itself is SameSite=Lax (see `init_app`).
+- A state-changing request that the session cookie could authenticate comes from the hall's own pages: its Origin
+  (or, without one, its Referer) names this host. Bearer-token clients — kiosks, displays, pads, API users — are
+  not asked. The cookie itself is SameSite=Lax (see `init_app`).
 
 Each refusal is a 4xx JSON error in the client's language (hall/web/i18n.py picks it) and happens before anything
 is written.
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, jsonify, request
+from flask import abort, jsonify, request
 from flask_babel import Domain
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -29,6 +29,7 @@ from ..text import flaw, nfc
 MAX_BODY = 64 * 1024   # bytes: the longest legitimate body (a login, a note) is well under 2 KB
 MAX_DEPTH = 8          # our bodies are flat objects with at most one list
 MAX_TEXT = 1000        # characters, for a text field that names no bound of its own
+MAX_INT = 2**31 - 1    # PostgreSQL's integer
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 # These messages are written in English; translations/vi/LC_MESSAGES/api.po says them in Vietnamese (docs/web.md)
@@ -45,17 +46,19 @@ class CrossSite(Forbidden):
     pass
 
 
-def _flawless(value):
+def _flawless(value, bound: bool = True):
     if isinstance(value, str):
         problem = flaw(value)
         if problem:
             raise PydanticCustomError(problem, "bad text")
         value = nfc(value)
-        if len(value) > MAX_TEXT:
+        if bound and len(value) > MAX_TEXT:
             raise PydanticCustomError("string_too_long", "too long", {"max_length": MAX_TEXT})
         return value
     if isinstance(value, list):
         return [_flawless(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INT <= value <= MAX_INT:
+        raise PydanticCustomError("int_range", "out of range")  # a 20-digit id overflows PostgreSQL's integer
     return value
 
 
@@ -65,8 +68,9 @@ class Body(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _text(cls, value):
-        return _flawless(value)
+    def _text(cls, value, info):
+        bounded = any(getattr(m, "max_length", None) for m in cls.model_fields[info.field_name].metadata)
+        return _flawless(value, bound=not bounded)  # a field's own bound is checked after this, on the NFC text
 
 
 def parse(model: type[Body]) -> Body:
@@ -90,6 +94,9 @@ def parse(model: type[Body]) -> Body:
             raise QueueError(_("the request body is nested more than %(n)d deep", n=MAX_DEPTH))
     if not isinstance(data, dict):
         raise QueueError(_("the request body must be a JSON object"))
+    for key in data:
+        if flaw(key):
+            raise QueueError(f"{_('(an unreadable field name)')}: {_problem({'type': flaw(key)})}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -129,6 +136,8 @@ def _problem(e: dict) -> str:
         return _("at most %(n)d items", n=ctx["max_length"])
     if kind == "string_type":
         return _("must be a string")
+    if kind == "int_range":
+        return _("out of range (at most %(n)d)", n=MAX_INT)
     if kind.startswith("int_"):
         return _("must be a whole number (an integer)")
     if kind.startswith("bool_"):
@@ -163,16 +172,25 @@ def refuse_hostile_url():
 
 
 def refuse_cross_site():
+    """A state-changing request from another site's page is refused unless it carries a bearer token (which no
+    page of another site can have). That covers every request the session cookie authenticates, and a sign-in
+    forged into a visitor's browser too. Hosts are compared without the port: a proxy's `Host $host` drops it, and a
+    cookie is not kept apart by port anyway."""
     if request.method in SAFE_METHODS or request.headers.get("Authorization"):
-        return
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if origin is None:
         return  # not a browser: every browser sends Origin on a cross-site POST
-    if urlsplit(origin).netloc != request.host:
+    if _hostname(origin) is None or _hostname(origin) != _hostname("//" + request.host):
         _refuse(CrossSite(_("a request from another site (%(origin)s) may not act with this sign-in",
                             origin=origin[:100])))
+
+
+def _hostname(url: str):
+    try:
+        return urlsplit(url).hostname
+    except ValueError:  # "http://[::1" and the like
+        return None
 
 
 def _refuse(exc: QueueError):
