@@ -5,6 +5,7 @@ import re
 
 from flask import current_app, jsonify
 
+from ..operations import CHANNELS
 from . import api, counters, hall_routes, lockouts, tickets
 
 BODIES = {
@@ -38,15 +39,34 @@ def _schema(model) -> dict:
     return schema
 
 
-def _parameter(rule, name: str) -> dict:
+def _hall_values(cfg) -> dict:
+    """The values this hall's config allows, by field or path parameter name: the document lists them, so that a
+    client (and the fuzz test) knows the services, counters and kiosks there are."""
+    services, numbers = sorted(cfg.services), sorted(c.number for c in cfg.counters)
+    values = {"service": services, "code": services, "unit": sorted(u.code for u in cfg.units),
+              "priority": [c.code for c in cfg.priorities.categories], "channel": list(CHANNELS),
+              "number": numbers, "counter": numbers, "kiosk": [k.id for k in cfg.devices.kiosks]}
+    return {name: enum for name, enum in values.items() if enum}
+
+
+def _with_values(schema: dict, values: dict) -> dict:
+    for name, prop in schema.get("properties", {}).items():
+        for alt in prop.get("anyOf", [prop]):
+            if name in values and alt.get("type") in ("string", "integer"):
+                alt["enum"] = values[name]
+    return schema
+
+
+def _parameter(rule, name: str, values: dict) -> dict:
     if rule.endpoint == "api.counter_action" and name == "action":
         return {"type": "string", "enum": list(counters.ACTIONS)}
-    return {"type": "integer" if f"int:{name}" in rule.rule else "string"}
+    schema = {"type": "integer" if f"int:{name}" in rule.rule else "string"}
+    return {**schema, "enum": values[name]} if name in values else schema
 
 
 def spec() -> dict:
     paths: dict = {}
-    bodies = _bodies()
+    bodies, values = _bodies(), _hall_values(current_app.extensions["motcua.hall"].cfg)
     for rule in current_app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or rule.endpoint == "static":
             continue
@@ -55,7 +75,7 @@ def spec() -> dict:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             doc = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
             op = {"operationId": rule.endpoint.split(".")[-1], "summary": doc,
-                  "parameters": [{"name": a, "in": "path", "required": True, "schema": _parameter(rule, a)}
+                  "parameters": [{"name": a, "in": "path", "required": True, "schema": _parameter(rule, a, values)}
                                  for a in sorted(rule.arguments)] + HEADERS.get(rule.endpoint, []),
                   "responses": {"200": {"description": "done"}, "4XX": ERROR}}
             if rule.endpoint == "api.login":
@@ -81,7 +101,7 @@ def spec() -> dict:
                     f"{name} ({', '.join(m.model_fields) or 'no body'})" for name, (m, _) in counters.ACTIONS.items())
             elif bodies.get(rule.endpoint):
                 op["requestBody"] = {"required": True, "content": {"application/json": {
-                    "schema": _schema(bodies[rule.endpoint])}}}
+                    "schema": _with_values(_schema(bodies[rule.endpoint]), values)}}}
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.0.3",
