@@ -278,3 +278,49 @@ def test_every_text_field_of_every_body_is_bounded(api):
                             or alt.get("type") == "array" and "maxItems" not in alt:
                         unbounded.append(f"{method} {path} {name}")
     assert not unbounded
+
+
+# --- a clerk at another counter; a spreadsheet that runs names (points 8 and 4) ----------------------------------
+def _called_ticket(hall) -> str:
+    from sqlalchemy import select
+    from hall.db import tables
+    with hall.db.reader.connect() as conn:
+        return conn.execute(select(tables.tickets.c.token).where(tables.tickets.c.state == "called")).scalar()
+
+
+def test_a_ticket_in_service_is_cancelled_by_its_counter_or_a_supervisor(api, hall, who, sign_in, kiosk):
+    called, waiting = _called_ticket(hall), _waiting_ticket(hall)
+    other = sign_in(8)
+    api.refused("POST", f"/api/tickets/{called}/cancel", 403, "counter 7", headers=other, json={})
+    assert api.post(f"/api/tickets/{waiting}/cancel", headers=other, json={}).status_code == 200  # still waiting
+    assert api.post(f"/api/tickets/{called}/cancel", headers=who["clerk"], json={}).status_code == 200
+    assert api.post("/api/tickets", json={"service": "TP.LLTP"}, headers=kiosk).status_code == 201
+    assert api.post("/api/counters/7/next", headers=who["clerk"]).status_code == 200
+    again = _called_ticket(hall)
+    api.post("/api/counters/7/start", headers=who["clerk"])
+    api.refused("POST", f"/api/tickets/{again}/cancel", 403, "counter 7", headers=other, json={})
+    assert api.post(f"/api/tickets/{again}/cancel", headers=who["boss"], json={}).get_json()["state"] == "cancelled"
+
+
+def _report(cfg, label: str):
+    from datetime import date
+    from hall.reports.figures import Report
+    row = {"key": "x", "label": label, "issued": 3, "served": 2}
+    return Report("clerk", date(2026, 11, 26), date(2026, 11, 26), [row], {**row, "label": "Tổng cộng / Total"},
+                  [], [], [])
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","Lân")', "+1+cmd|' /C calc'!A0", "-2+3",
+                                  "@SUM(A1:A9)", "\t=1+1", "\r=1+1"])
+def test_exports_never_run_a_name_as_a_formula(cfg, name):
+    import csv
+    import io
+    from openpyxl import load_workbook
+    from hall.reports.export import to_csv, to_xlsx
+    report = _report(cfg, name)
+    table = list(csv.reader(io.StringIO(to_csv(report, cfg).decode("utf-8-sig"))))
+    assert table[1][0] == "'" + name and table[1][1] == "3"
+    cell = load_workbook(io.BytesIO(to_xlsx(report, cfg))).active.cell(row=5, column=1)
+    assert cell.data_type == "s" and cell.value.strip() == name.strip() and cell.quotePrefix  # XML reads CR as LF
+    plain = load_workbook(io.BytesIO(to_xlsx(_report(cfg, "Nguyễn Thị Lân"), cfg))).active.cell(row=5, column=1)
+    assert plain.value == "Nguyễn Thị Lân" and not plain.quotePrefix
