@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 from flask import abort, jsonify, request
 from flask_babel import Domain
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..domain.errors import Forbidden, QueueError
@@ -46,19 +45,27 @@ class CrossSite(Forbidden):
     pass
 
 
+class Flawed(ValueError):
+    """What _flawless found, by kind (nul, surrogate, string_too_long, int_range); _problem words it."""
+
+    def __init__(self, kind: str, **ctx):
+        super().__init__(kind)
+        self.kind, self.ctx = kind, ctx
+
+
 def _flawless(value, bound: bool = True):
     if isinstance(value, str):
         problem = flaw(value)
         if problem:
-            raise PydanticCustomError(problem, "bad text")
+            raise Flawed(problem)
         value = nfc(value)
         if bound and len(value) > MAX_TEXT:
-            raise PydanticCustomError("string_too_long", "too long", {"max_length": MAX_TEXT})
+            raise Flawed("string_too_long", max_length=MAX_TEXT)
         return value
     if isinstance(value, list):
         return [_flawless(v) for v in value]
     if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INT <= value <= MAX_INT:
-        raise PydanticCustomError("int_range", "out of range")  # a 20-digit id overflows PostgreSQL's integer
+        raise Flawed("int_range")  # a 20-digit id overflows PostgreSQL's integer
     return value
 
 
@@ -122,6 +129,8 @@ def _field_name(loc) -> str:
 def _problem(e: dict) -> str:
     """A validation error in the client's language."""
     kind, ctx = e["type"], e.get("ctx") or {}
+    if isinstance(ctx.get("error"), Flawed):
+        kind, ctx = ctx["error"].kind, ctx["error"].ctx
     if kind == "extra_forbidden":
         return _("unknown field")
     if kind == "missing":
