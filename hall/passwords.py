@@ -24,12 +24,12 @@ import secrets
 import sys
 import threading
 import time
-import unicodedata
 from typing import Callable, Optional, TypeVar
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .domain.errors import QueueError
+from .text import nfc
 
 T = TypeVar("T")
 _pool = None
@@ -44,7 +44,7 @@ _lowered: set[int] = set()  # the pool threads already at low priority
 
 
 def normalised(password: str) -> str:
-    return unicodedata.normalize("NFC", password or "")
+    return nfc(password or "")
 
 
 def make(password: str) -> str:

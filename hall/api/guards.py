@@ -7,8 +7,7 @@
   (or, without one, its Referer) names this host. Bearer-token clients — kiosks, displays, pads, API users — are
   not asked. The cookie itself is SameSite=Lax (see `init_app`).
 
-Each refusal is a 4xx JSON error in the client's language (hall/web/i18n.py picks it) and happens before anything
-is written.
+Each refusal is a 4xx JSON error in the client's language (`language()`) and happens before anything is written.
 """
 from __future__ import annotations
 
@@ -17,8 +16,8 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from flask import abort, jsonify, request
-from flask_babel import Domain
+from flask import abort, jsonify, request, session
+from flask_babel import Domain, force_locale
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -33,7 +32,21 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 # These messages are written in English; translations/vi/LC_MESSAGES/api.po says them in Vietnamese (docs/web.md)
 MESSAGES = Domain(str(Path(__file__).resolve().parent.parent / "web" / "translations"), domain="api")
-_ = MESSAGES.gettext
+LANGUAGES = ("vi", "en")
+
+
+def language() -> str:
+    """The client's language for these messages: ?lang=, else the one chosen on the pages, else Accept-Language,
+    else English (the API's own language: kiosks and scripts send no preference)."""
+    for choice in (request.args.get("lang"), session.get("lang")):
+        if choice in LANGUAGES:
+            return choice
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def _(text: str, **values) -> str:
+    with force_locale(language()):
+        return MESSAGES.gettext(text, **values)
 
 
 def text(max_length: int):
@@ -159,7 +172,7 @@ def _problem(e: dict) -> str:
 # --- before every request --------------------------------------------------------------------------------------
 def init_app(app) -> None:
     """The guards on every request of this app, and a session cookie no other site's request carries."""
-    from ..web.i18n import init_babel  # the pages own the catalogues; the API answers in the same languages
+    from ..web.i18n import init_babel  # the pages' Babel; these messages have their own catalogue beside theirs
     init_babel(app)
     app.register_error_handler(QueueError, refused)  # a guard may refuse before any blueprint is known (a 404)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # a chunked body without Content-Length is cut off here

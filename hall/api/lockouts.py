@@ -8,7 +8,7 @@ from flask import jsonify
 from ..lockouts import Throttled
 from ..passwords import Busy
 from ..web.i18n import sign_ins_refused
-from . import Body, api, body, hall, require, status_of
+from . import Body, api, body, hall, require, status_of, text
 
 
 def refused(exc: Throttled | Busy):
@@ -33,8 +33,8 @@ def lockouts():
 
 
 class Lift(Body):
-    user: Optional[str] = None
-    address: Optional[str] = None
+    user: Optional[text(64)] = None
+    address: Optional[text(64)] = None
 
 
 @api.post("/lockouts/lift")

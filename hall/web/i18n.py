@@ -1,8 +1,6 @@
 """Languages of the pages: Vietnamese (the source text) and English (translations/en, Flask-Babel).
 
 The language comes from ?lang=, else the one chosen with the switch (kept in the session), else Vietnamese.
-The API's error messages (hall/api/guards.py) are written in English and translated in translations/vi; an API
-client without ?lang= or a chosen language gets its Accept-Language's, else English.
 The compiled .mo is committed beside its .po (tests/test_web.py checks they agree), so nothing is built at install.
 """
 from __future__ import annotations
@@ -19,14 +17,9 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 def select_locale() -> str:
     asked = request.args.get("lang")
     if asked in LANGUAGES:
-        if not request.path.startswith("/api/"):
-            session["lang"] = asked
+        session["lang"] = asked
         return asked
-    if session.get("lang") in LANGUAGES:
-        return session["lang"]
-    if request.path.startswith("/api/"):  # the API's messages: the client's Accept-Language, else English
-        return request.accept_languages.best_match(LANGUAGES) or "en"
-    return "vi"
+    return session.get("lang") if session.get("lang") in LANGUAGES else "vi"
 
 
 def init_babel(app) -> None:
