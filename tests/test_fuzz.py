@@ -54,6 +54,7 @@ def tokens(cfg, sign_in, client, kiosk):
     return token
 
 
+@pytest.mark.slow  # about a minute of requests: not for the fast ring (docs/testing.md)
 @pytest.mark.timeout(900)
 def test_the_api_answers_as_its_document_says(app, tokens):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
