@@ -75,6 +75,7 @@ class Announcer:
         self._queue: queue.Queue = queue.Queue()
         self._seen: collections.deque = collections.deque(maxlen=remember)
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)      # notified when the last queued call has been spoken
         self._thread: Optional[threading.Thread] = None
         self._stopping = threading.Event()
         self._now: Optional[Announcement] = None
@@ -112,10 +113,9 @@ class Announcer:
         return self._busy
 
     def wait_idle(self, timeout: float = 30) -> bool:
-        deadline = time.monotonic() + timeout
-        while self._busy and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return not self._busy
+        """Wait until every queued call has been spoken; False if that took longer than timeout seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._busy, timeout)
 
     def stop(self, timeout: float = 5) -> None:
         self._stopping.set()
@@ -139,6 +139,8 @@ class Announcer:
             finally:
                 with self._lock:
                     self._busy -= 1
+                    if not self._busy:
+                        self._idle.notify_all()
 
     def _speak(self, item: Announcement) -> None:
         try:

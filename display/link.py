@@ -1,8 +1,12 @@
 """The link from a screen (wall display, kiosk, rating pad) to the hall server over Socket.IO.
 
-It keeps what the screen needs to stay right without a human: the snapshot on connect, the sequence numbers
-(a gap → ask for `resync`), automatic reconnection after a server restart or a network loss, and how long it has
-been out of touch (`stale`). The screen's drawing loop never blocks on the network: it drains `link.inbox`.
+It keeps what the screen needs to stay right without a human: the snapshot on connect, the messages in the order
+the hall sent them (display/sequence.py: held by seq, a gap that lasts → ask for `resync`, the calls a resync would
+skip replayed), automatic reconnection after a server restart or a network loss, and how long it has been out of
+touch (`stale`). The screen's drawing loop never blocks on the network: it drains `link.inbox`.
+
+python-socketio's client handles each incoming message in a thread of its own, so they can reach the handlers
+out of order; the handlers only hand them to one Sequence under one lock, and the inbox gets them back in order.
 
     link = HallLink("http://127.0.0.1:5000", token, "/display").start()
     for kind, payload in link.drain():      # each frame
@@ -21,22 +25,26 @@ from typing import Iterator, Optional
 
 import socketio
 
+from display.sequence import Sequence
+
 log = logging.getLogger("motcua.link")
 
 
 class HallLink:
     def __init__(self, server: str, token: Optional[str], namespace: str = "/display",
-                 auth: Optional[dict] = None, retry_s: float = 1.0):
+                 auth: Optional[dict] = None, retry_s: float = 1.0, hold_s: float = 1.0):
         self.server, self.namespace = server.rstrip("/"), namespace
         self.auth = auth if auth is not None else {"token": token}
         self.retry_s = retry_s
         self.inbox: "queue.Queue[tuple[str, dict]]" = queue.Queue()
-        self.seq: Optional[int] = None
+        self.order = Sequence(contiguous=namespace not in ("/pad", "/ticket"), hold_s=hold_s)
+        self._lock = threading.Lock()           # one message at a time through the Sequence into the inbox
         self.connected = False
         self.refused: Optional[str] = None      # the server said no (bad token): reconnecting won't help
         self.last_contact = time.monotonic()
         self.disconnected_since: Optional[float] = time.monotonic()
         self.resyncs = 0
+        self.tick_s = min(retry_s, 0.1)         # how often a held gap is looked at
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self.sio = socketio.Client(reconnection=True, reconnection_delay=retry_s, reconnection_delay_max=5,
@@ -55,9 +63,13 @@ class HallLink:
         return self
 
     def _run(self):
-        """Connect, and keep trying until stopped: python-socketio reconnects by itself only after a first success."""
+        """Connect, and keep trying until stopped: python-socketio reconnects by itself only after a first success.
+        Between tries, ask for a resync when a gap in the sequence has lasted."""
+        next_try = time.monotonic()
         while not self._stop.is_set():
-            if not self.sio.connected:
+            self.check_gap()
+            if not self.sio.connected and time.monotonic() >= next_try:
+                next_try = time.monotonic() + self.retry_s
                 try:
                     self.sio.connect(self.server, namespaces=[self.namespace], auth=self.auth,
                                      transports=["websocket"], wait_timeout=5)
@@ -65,7 +77,7 @@ class HallLink:
                     log.debug("connect failed: %s", exc)
                 except ValueError:
                     pass  # the client is already reconnecting by itself
-            self._stop.wait(self.retry_s)
+            self._stop.wait(self.tick_s)
 
     def stop(self):
         self._stop.set()
@@ -97,6 +109,25 @@ class HallLink:
         self.resyncs += 1
         self.emit("resync")
 
+    @property
+    def seq(self) -> Optional[int]:
+        """Every message up to this seq is in the inbox (or covered by the snapshot there)."""
+        return self.order.seq
+
+    @seq.setter
+    def seq(self, value: Optional[int]) -> None:
+        with self._lock:
+            self.order.seq = value
+
+    def check_gap(self, now: Optional[float] = None) -> bool:
+        """Ask for a resync if a gap has stayed open too long; True when one was asked for."""
+        with self._lock:
+            if not self.order.overdue(now):
+                return False
+            self.order.asked(now)
+        self.resync()
+        return True
+
     # --- handlers (socket thread) -------------------------------------------------------------
     def _on_connect(self):
         self.connected, self.disconnected_since, self.refused = True, None, None
@@ -105,7 +136,9 @@ class HallLink:
     def _on_disconnect(self, *_):
         self.connected = False
         self.disconnected_since = time.monotonic()
-        self.inbox.put(("disconnected", {}))
+        with self._lock:
+            self.order.disconnected()
+            self.inbox.put(("disconnected", {}))
 
     def _on_connect_error(self, data=None):
         message = data.get("message") if isinstance(data, dict) else data
@@ -114,20 +147,12 @@ class HallLink:
 
     def _on_snapshot(self, data):
         self.last_contact = time.monotonic()
-        if isinstance(data, dict) and isinstance(data.get("seq"), int):
-            self.seq = data["seq"]
-        self.inbox.put(("snapshot", data))
+        with self._lock:
+            for message in self.order.snapshot(data):
+                self.inbox.put(message)
 
     def _on_event(self, event, data):
         self.last_contact = time.monotonic()
-        seq = data.get("seq") if isinstance(data, dict) else None
-        if isinstance(seq, int) and self.seq is not None and self.namespace != "/pad" \
-                and self.namespace != "/ticket":
-            if seq <= self.seq:
-                return  # already covered by a snapshot
-            if seq != self.seq + 1:
-                log.info("gap in sequence: had %s, got %s — resync", self.seq, seq)
-                self.resync()
-                return
-            self.seq = seq
-        self.inbox.put((event, data))
+        with self._lock:
+            for message in self.order.event(event, data):
+                self.inbox.put(message)

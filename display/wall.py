@@ -84,7 +84,8 @@ class LedFeeder:
 class WallDisplay:
     def __init__(self, server: str, token: str, *, display: Optional[Display] = None, cfg: Optional[Config] = None,
                  zone: Optional[Zone] = None, size: tuple[int, int] = (1920, 1080), fullscreen: bool = False,
-                 voice: bool = True, player=None, cache_dir: Path | str | None = None, leds: bool = False,
+                 voice: bool = True, player=None, renderer=None, cache_dir: Path | str | None = None,
+                 leds: bool = False,
                  fps: int = 30, stale_s: float = STALE_S, on_frame: Optional[Callable] = None):
         self.display = display or Display(id="display", token=token or "x" * 16)
         self.cfg = cfg
@@ -97,7 +98,7 @@ class WallDisplay:
         self.tz = ZoneInfo(cfg.centre.timezone) if cfg else None
         self.link = HallLink(server, token, "/display")
         self.link.inbox = self.inbox = Inbox()
-        self.voice_on, self.player, self.cache_dir = voice, player, cache_dir
+        self.voice_on, self.player, self.renderer, self.cache_dir = voice, player, renderer, cache_dir
         self.announcer: Optional[Announcer] = None
         self.leds = LedFeeder(cfg.devices.led_boards) if leds and cfg and cfg.devices.led_boards else None
         self.on_frame = on_frame
@@ -127,7 +128,7 @@ class WallDisplay:
         self.view = WallView(self.screen.get_size(), Fonts(self.display.font), centre, subtitle, colors)
         if self.voice_on:
             cache = Path(self.cache_dir or Path.home() / ".cache" / "motcua" / "voice")
-            renderer = VoiceRenderer(self.display.voice, cache)
+            renderer = self.renderer or VoiceRenderer(self.display.voice, cache)
             try:
                 renderer.prewarm()
             except Exception as exc:          # no espeak-ng and no clips: the calls still show
@@ -169,7 +170,10 @@ class WallDisplay:
             self.snapshots += kind == "snapshot"
             call = self.state.apply(kind, payload)
             if call is not None and self.announcer is not None:
-                self.announcer.announce(payload)
+                try:
+                    self.announcer.announce(payload)
+                except ValueError as exc:      # a call the voice can't read is still shown; the screen goes on
+                    log.error("voice: call %s not announced: %s", payload.get("seq"), exc)
             if self.leds is not None and kind not in ("snapshot", "disconnected"):
                 self.leds.queue.put(payload)
         self._take_voice_events()

@@ -191,7 +191,10 @@ class WallState:
             self.calls.appendleft(self.latest)
         self.latest = view
         self.flash_until = now + self.flash_s
-        if counter is not None:
+        if counter is not None and msg.get("replay"):          # a replayed call: the snapshot knows the counter
+            if counter.ticket == view.number:
+                counter.called_at = now
+        elif counter is not None:
             counter.ticket, counter.serving, counter.called_at = view.number, False, now
             if counter.state == "closed":
                 counter.state = "open"

@@ -249,6 +249,8 @@ class Server(Model):
     estimate_window: int = Field(20, ge=1, description="finished visits used for the service rate")
     sign_in: SignIn = SignIn()
     connections: Connections = Connections()
+    replay_calls_s: float = Field(60, ge=0, le=3600, description="a screen that missed calls (reconnect, resync) "
+                                  "announces those made within this many seconds; older ones are only shown")
 
 
 class Webhook(Model):

@@ -157,13 +157,37 @@ def snapshot(hall, uow) -> dict:
                        "counter_label": counter_label(hall, row.counter), "service": row.service,
                        "unit": hall.unit_of[row.service].code if row.service in hall.unit_of else None,
                        "at": hall.clock.iso(row.at), "recall": row.kind == "recalled"})
+    fresh = fresh_calls(hall, uow)
     faults = [{"device": f.device, "kind": f.kind, "fault": f.fault, "message": f.message,
                "at": hall.clock.iso(f.at)} for f in uow.repo.device_faults()]
     return {"seq": uow.repo.last_seq_of_log(), "at": hall.clock.iso(hall.clock.now()),
             "centre": hall.cfg.centre.name, "issuing": is_open, "closed_reason": reason,
             "announcement": uow.repo.setting("announcement", hall.cfg.centre.announcement),
             "counters": counters, "queues": queues(hall, uow, opened={n for n, c in states.items() if c.state == OPEN}), "recent_calls": recent,
-            "faults": faults}
+            "fresh_calls": fresh, "faults": faults}
+
+
+FRESH_CALLS_AT_MOST = 300
+
+
+def fresh_calls(hall, uow) -> list[dict]:
+    """The calls of the last `server.replay_calls_s` seconds, oldest first: what a screen that missed some (a
+    reconnect, a resync) announces once — those newer than the last call it had (display/sequence.py)."""
+    window = hall.cfg.server.replay_calls_s
+    if window <= 0:
+        return []
+    now = hall.clock.now()
+    rows = [r for r in uow.repo.recent_calls(FRESH_CALLS_AT_MOST) if (now - r.at).total_seconds() <= window]
+    tickets = uow.repo.ticket_ids(r.ticket_id for r in rows)
+    out = []
+    for row in reversed(rows):
+        t, svc, unit = tickets.get(row.ticket_id), hall.services.get(row.service), hall.unit_of.get(row.service)
+        out.append({"seq": row.id, "number": t.number if t else row.data.get("number"), "counter": row.counter,
+                    "counter_label": counter_label(hall, row.counter), "service": row.service,
+                    "service_name": svc.name if svc else None, "unit": unit.code if unit else None,
+                    "unit_name": unit.name if unit else None, "at": hall.clock.iso(row.at),
+                    "recall": row.kind == "recalled"})
+    return out
 
 
 def services(hall, uow) -> dict:

@@ -87,11 +87,12 @@ def test_snapshot_on_connect_is_the_state(connect, client, cfg, kiosk, sign_in, 
         [(name, snap)] = received(c, namespace)
         assert name == "snapshot"
         assert set(snap) == {"seq", "at", "centre", "issuing", "closed_reason", "announcement", "counters", "queues",
-                             "recent_calls", "faults"}
+                             "recent_calls", "fresh_calls", "faults"}
         assert snap["seq"] == len(event_kinds(hall)) == 3
         assert len(snap["counters"]) == len(cfg.counters) and len(snap["queues"]) == len(cfg.services)
         seven = next(x for x in snap["counters"] if x["number"] == 7)
         assert seven["ticket"]["number"] == snap["recent_calls"][0]["number"]
+        assert [(c["seq"], c["number"], c["counter"]) for c in snap["fresh_calls"]] == [(3, seven["ticket"]["number"], 7)]
         state = client.get("/api/state", headers=clerk).get_json()
         assert snap == state
 
