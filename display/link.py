@@ -39,6 +39,7 @@ class HallLink:
         self.inbox: "queue.Queue[tuple[str, dict]]" = queue.Queue()
         self.order = Sequence(contiguous=namespace not in ("/pad", "/ticket"), hold_s=hold_s)
         self._lock = threading.Lock()           # one message at a time through the Sequence into the inbox
+        self._changed = threading.Condition()   # notified on every message, connect, disconnect and refusal
         self.connected = False
         self.refused: Optional[str] = None      # the server said no (bad token): reconnecting won't help
         self.last_contact = time.monotonic()
@@ -101,6 +102,15 @@ class HallLink:
         return not self.connected and self.disconnected_since is not None and \
             time.monotonic() - self.disconnected_since > after_s
 
+    def wait_until(self, predicate, timeout: float) -> bool:
+        """Wait (without polling) until predicate() holds — checked after each message or change of connection."""
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout)
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
     def emit(self, event: str, data=None):
         if self.sio.connected:
             self.sio.emit(event, data, namespace=self.namespace)
@@ -132,6 +142,7 @@ class HallLink:
     def _on_connect(self):
         self.connected, self.disconnected_since, self.refused = True, None, None
         self.last_contact = time.monotonic()
+        self._notify()
 
     def _on_disconnect(self, *_):
         self.connected = False
@@ -139,20 +150,24 @@ class HallLink:
         with self._lock:
             self.order.disconnected()
             self.inbox.put(("disconnected", {}))
+        self._notify()
 
     def _on_connect_error(self, data=None):
         message = data.get("message") if isinstance(data, dict) else data
-        if message and "token" in str(message):
+        if message and ("token" in str(message) or "refused" in str(message).lower()):   # the server said no
             self.refused = str(message)
+        self._notify()
 
     def _on_snapshot(self, data):
         self.last_contact = time.monotonic()
         with self._lock:
             for message in self.order.snapshot(data):
                 self.inbox.put(message)
+        self._notify()
 
     def _on_event(self, event, data):
         self.last_contact = time.monotonic()
         with self._lock:
             for message in self.order.event(event, data):
                 self.inbox.put(message)
+        self._notify()
