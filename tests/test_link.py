@@ -366,3 +366,44 @@ def test_link_reconnects_after_server_restart(make_server, cfg):
         assert link.wait_until(lambda: link.connected, 10)
     finally:
         link.stop()
+
+
+# --- the browser pages follow the same rules (hall/web/static/common.js, run by node with a stand-in socket) ----
+HALL_STREAM_JS = r"""
+const vm = require("vm"), fs = require("fs");
+const [src, steps] = [fs.readFileSync(process.argv[2], "utf8"), JSON.parse(fs.readFileSync(0, "utf8"))];
+const on = {}, emitted = [], got = [];
+const socket = {on(name, f) { on[name] = f; }, onAny(f) { on["*"] = f; }, emit(name) { emitted.push(name); }};
+const ctx = {window: {}, document: {getElementById: () => null}, io: () => socket};
+vm.createContext(ctx);
+vm.runInContext(src, ctx);
+ctx.hallStream("/supervisor", "token", {snapshot: (s) => got.push(["snapshot", s.seq, false]),
+                                       event: (type, m) => got.push([type, m.seq, !!m.replay, m.ticket && m.ticket.number])});
+for (const [name, payload] of steps) (on[name] ? on[name](payload) : on["*"](name, payload));
+console.log(JSON.stringify({got, emitted}));
+"""
+
+
+@pytest.mark.skipif(not __import__("shutil").which("node"), reason="node is not installed")
+def test_browser_pages_hand_on_in_order_and_replay_what_a_gap_skipped(tmp_path):
+    import subprocess
+    script = tmp_path / "stream.js"
+    script.write_text(HALL_STREAM_JS)
+    common = Path(__file__).resolve().parent.parent / "hall" / "web" / "static" / "common.js"
+    later = {"seq": 16, "fresh_calls": [fresh(9, "A009"), fresh(11, "A010"), fresh(14, "A011", recall=True),
+                                        fresh(13, "A011")]}
+    steps = [("snapshot", {"seq": 10, "fresh_calls": [fresh(9, "A009")]}),
+             ("called", {"seq": 11, "ticket": {"number": "A010"}}), ("issued", {"seq": 12}),
+             ("issued", {"seq": 15}),                                 # 13 and 14 went missing: resync
+             ("issued", {"seq": 16}),                                 # covered by the snapshot asked for
+             ("snapshot", later), ("called", {"seq": 17, "ticket": {"number": "A012"}}),
+             ("disconnect", None), ("snapshot", {**later, "seq": 17})]  # reconnected: nothing new, nothing twice
+    out = subprocess.run(["node", str(script), str(common)], input=json.dumps(steps), capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["emitted"] == ["resync"]
+    assert [tuple(g) for g in result["got"]] == [
+        ("snapshot", 10, False), ("called", 11, False, "A010"), ("issued", 12, False, None),
+        ("snapshot", 16, False), ("called", 13, True, "A011"), ("recalled", 14, True, "A011"),
+        ("called", 17, False, "A012"), ("snapshot", 17, False)]

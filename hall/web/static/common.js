@@ -75,20 +75,47 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-/* The hall stream (/counter, /supervisor …): a snapshot, then events with seq; a gap asks for a resync.
+/* The hall stream (/counter, /supervisor …): a snapshot, then events with seq, handed on in order. A gap asks for a
+   resync (and drops what comes before the snapshot, which covers it); the calls the gap would skip come after the
+   snapshot from its fresh_calls, each once, as called/recalled events with replay: true. The same rules as the
+   pygame screens' display/sequence.py (docs/protocol.md, "Sequence numbers").
    handlers: {snapshot(s), event(type, msg), status(connected)} */
+function replayedCall(c) {
+  const type = c.recall ? "recalled" : "called";
+  return [type, {seq: c.seq, type, at: c.at, counter: c.counter, counter_label: c.counter_label, service: c.service,
+                 unit: c.unit, recall: !!c.recall, replay: true,
+                 ticket: {number: c.number, service: c.service, unit: c.unit, unit_name: c.unit_name,
+                          service_name: c.service_name}}];
+}
+
 function hallStream(namespace, token, handlers) {
   const socket = io(namespace, {auth: {token}, transports: ["websocket", "polling"]});
-  let seq = null;
+  let seq = null, lastCall = null, waiting = false;
   socket.on("connect", () => handlers.status && handlers.status(true));
-  socket.on("disconnect", () => handlers.status && handlers.status(false));
+  socket.on("disconnect", () => { seq = null; waiting = false; if (handlers.status) handlers.status(false); });
   socket.on("connect_error", (err) => handlers.status && handlers.status(false, err));
-  socket.on("snapshot", (snap) => { seq = snap.seq; handlers.snapshot(snap); });
+  socket.on("snapshot", (snap) => {
+    const replays = [];
+    if (typeof snap.seq === "number") {
+      if (lastCall !== null && snap.seq < lastCall) lastCall = null;      // the hall's log started again
+      if (lastCall !== null) {
+        for (const c of (snap.fresh_calls || []).slice().sort((a, b) => a.seq - b.seq)) {
+          if (c.seq > lastCall && c.seq <= snap.seq) { replays.push(replayedCall(c)); lastCall = c.seq; }
+        }
+      }
+      lastCall = lastCall === null ? snap.seq : Math.max(lastCall, snap.seq);
+    }
+    seq = snap.seq;
+    waiting = false;
+    handlers.snapshot(snap);
+    for (const [type, msg] of replays) handlers.event(type, msg);
+  });
   socket.onAny((type, msg) => {
     if (type === "snapshot" || !msg || typeof msg.seq !== "number") return;
-    if (seq !== null && msg.seq <= seq) return;            // already in the snapshot
-    if (seq !== null && msg.seq > seq + 1) { seq = msg.seq; socket.emit("resync"); return; }
+    if (waiting || (seq !== null && msg.seq <= seq)) return;   // covered by the snapshot asked for / already in one
+    if (seq !== null && msg.seq > seq + 1) { waiting = true; socket.emit("resync"); return; }
     seq = msg.seq;
+    if (type === "called" || type === "recalled") lastCall = lastCall === null ? msg.seq : Math.max(lastCall, msg.seq);
     handlers.event(type, msg);
   });
   return socket;
