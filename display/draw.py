@@ -73,12 +73,17 @@ class Drawn:
     fits: bool
 
 
+def _size(surface: pygame.Surface) -> int:
+    return surface.get_width() * surface.get_height() * surface.get_bytesize()
+
+
 class Painter:
-    def __init__(self, fonts: Fonts, cache: int = 1500):
+    def __init__(self, fonts: Fonts, cache: int = 1500, cache_bytes: int = 24 << 20):
         self.fonts = fonts
         self.drawn: list[Drawn] = []
         self._cache: "collections.OrderedDict" = collections.OrderedDict()
-        self._limit = cache
+        self._limit, self._limit_bytes = cache, cache_bytes
+        self.cached_bytes = 0        # pixels held by the cache: bounded, so a screen running for weeks stays small
 
     def begin(self) -> None:
         """A new full frame: forget what the last one drew."""
@@ -96,8 +101,10 @@ class Painter:
         if ink.w == 0:  # blank text: keep the line's height so layout stays put
             ink = pygame.Rect(0, 0, surface.get_width(), surface.get_height())
         self._cache[key] = (surface, ink)
-        if len(self._cache) > self._limit:
-            self._cache.popitem(last=False)
+        self.cached_bytes += _size(surface)
+        while len(self._cache) > 1 and (len(self._cache) > self._limit or self.cached_bytes > self._limit_bytes):
+            old, _ = self._cache.popitem(last=False)[1]
+            self.cached_bytes -= _size(old)
         return surface, ink
 
     def fit(self, text: str, box: pygame.Rect, size: int, bold: bool, color, min_size: int):

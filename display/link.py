@@ -48,14 +48,22 @@ class HallLink:
         self.tick_s = min(retry_s, 0.1)         # how often a held gap is looked at
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
-        self.sio = socketio.Client(reconnection=True, reconnection_delay=retry_s, reconnection_delay_max=5,
-                                   randomization_factor=0.2, logger=False, engineio_logger=False)
-        ns = namespace
-        self.sio.on("connect", self._on_connect, namespace=ns)
-        self.sio.on("disconnect", self._on_disconnect, namespace=ns)
-        self.sio.on("connect_error", self._on_connect_error, namespace=ns)
-        self.sio.on("snapshot", self._on_snapshot, namespace=ns)
-        self.sio.on("*", self._on_event, namespace=ns)
+        self._broken_since: Optional[float] = None
+        self.renewals = 0                       # socket clients replaced because they got stuck
+        self.sio = self._client()
+
+    def _client(self) -> socketio.Client:
+        """A python-socketio client whose handlers act only while it is this link's client."""
+        sio = socketio.Client(reconnection=True, reconnection_delay=self.retry_s, reconnection_delay_max=5,
+                              randomization_factor=0.2, logger=False, engineio_logger=False)
+
+        def mine(handler):
+            return lambda *args: handler(*args) if sio is self.sio else None
+        for event, handler in (("connect", self._on_connect), ("disconnect", self._on_disconnect),
+                               ("connect_error", self._on_connect_error), ("snapshot", self._on_snapshot),
+                               ("*", self._on_event)):
+            sio.on(event, mine(handler), namespace=self.namespace)
+        return sio
 
     # --- life -------------------------------------------------------------------------------
     def start(self) -> "HallLink":
@@ -69,6 +77,7 @@ class HallLink:
         next_try = time.monotonic()
         while not self._stop.is_set():
             self.check_gap()
+            self.check_client()
             if not self.sio.connected and time.monotonic() >= next_try:
                 next_try = time.monotonic() + self.retry_s
                 try:
@@ -79,6 +88,34 @@ class HallLink:
                 except ValueError:
                     pass  # the client is already reconnecting by itself
             self._stop.wait(self.tick_s)
+
+    def check_client(self, now: Optional[float] = None, after_s: float = 10.0) -> bool:
+        """Replace a python-socketio client stuck between its two layers for after_s seconds; True if replaced.
+
+        A connection cut just as the namespace was joining can leave Socket.IO "connected" over a dead Engine.IO
+        transport (no disconnect event, so no reconnection, and connect() refuses: "already connected"), or the
+        transport connected under a namespace that never joins ("not in a disconnected state").
+        """
+        now = time.monotonic() if now is None else now
+        sio = self.sio
+        if sio.connected == (sio.eio.state == "connected"):
+            self._broken_since = None
+            return False
+        if self._broken_since is None:
+            self._broken_since = now
+        if now - self._broken_since < after_s:
+            return False
+        log.warning("the Socket.IO client is stuck (socket.io %s, engine.io %s): starting a new one",
+                    "connected" if sio.connected else "not connected", sio.eio.state)
+        self._broken_since, self.renewals = None, self.renewals + 1
+        self.sio = self._client()
+        if self.connected:
+            self._on_disconnect()
+        try:
+            sio.eio.disconnect(abort=True)
+        except Exception:  # noqa: BLE001 — it is being dropped anyway
+            log.debug("could not close the stuck client", exc_info=True)
+        return True
 
     def stop(self):
         self._stop.set()

@@ -124,6 +124,22 @@ def test_too_much_held_asks_at_once():
     assert not order.overdue()
 
 
+def test_a_socket_client_stuck_between_its_layers_is_replaced():
+    """Cut just as the namespace joined: Socket.IO says connected over a dead transport, and would stay so."""
+    link = HallLink("http://127.0.0.1:9", "x" * 16, "/display")
+    stuck = link.sio
+    stuck.connected = True                                      # and its engine.io is "disconnected"
+    stuck.handlers["/display"]["connect"]()
+    assert link.connected
+    assert not link.check_client(now=100) and not link.check_client(now=105)
+    assert link.check_client(now=110.5)
+    assert link.sio is not stuck and link.renewals == 1
+    assert not link.connected and link.inbox.get_nowait() == ("disconnected", {})
+    stuck.handlers["/display"]["connect"]()                     # the old client's late news is ignored
+    assert not link.connected
+    assert not link.check_client(now=200)                       # the new one is consistent (not connected yet)
+
+
 # --- the acceptance test: the hall's stream, reordered and delayed, beside busy threads ------------------------
 class Recorder:
     """Plays nothing: notes the seq of each call it is given to speak (the renderer names the file after it)."""
