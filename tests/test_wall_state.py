@@ -99,3 +99,15 @@ def test_flash_blinks_then_stops(state):
 def test_no_clerk_kept(state):
     """Numbers and counters only: nothing of the clerk or the citizen is kept to be drawn."""
     assert "nguyen" not in repr(state.counters) and "clerk" not in repr(state.counters)
+
+
+def test_a_replayed_call_is_shown_and_flashed_but_leaves_the_counters_as_the_snapshot_set_them(state):
+    """After a resync the snapshot knows each counter; the calls replayed after it (display/sequence.py) are
+    shown and announced, but an older call must not put its number back on a counter that has moved on."""
+    state.counters[7].ticket = "P021"                               # the snapshot: counter 7 serves P021 now
+    old = state.apply("called", {**called(40, "P020", 7), "replay": True})
+    assert old.number == "P020" and state.latest.number == "P020" and state.flashing()
+    assert state.counters[7].ticket == "P021" and not state.recently_called(state.counters[7])
+    state.apply("called", {**called(41, "P021", 7), "replay": True})
+    assert state.latest.number == "P021" and [c.number for c in state.calls][:1] == ["P020"]
+    assert state.counters[7].ticket == "P021" and state.recently_called(state.counters[7])
