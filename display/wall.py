@@ -174,7 +174,7 @@ class WallDisplay:
                     self.announcer.announce(payload)
                 except ValueError as exc:      # a call the voice can't read is still shown; the screen goes on
                     log.error("voice: call %s not announced: %s", payload.get("seq"), exc)
-            if self.leds is not None and kind not in ("snapshot", "disconnected"):
+            if self.leds is not None and kind not in ("snapshot", "disconnected") and not payload.get("replay"):
                 self.leds.queue.put(payload)
         self._take_voice_events()
         self.state.set_stale(self.link.stale(self.stale_s))
