@@ -11,7 +11,9 @@ clerks calling (`next`), recalling (`--recall`: one visit in four) and finishing
 At the end the calls in the hall's visit log (the truth) are compared with what the display showed (WallState
 took each as its latest call), queued for speech (the Announcer accepted it) and spoke (the player was handed
 it): missing and doubled, in each; whether speech kept the hall's order and whether any sound was cut off. The
-display samples its RSS and CPU every 10 s; growth is measured from the end of the first 10 % of the run.
+display samples its RSS and CPU every 10 s; growth is measured from the sample where 10 % of the calls had been
+shown (the bounded text cache is full by then) to the end; CPU is compared between the first and last third of the
+calling.
 Speech is stubbed (the renderer names each call by its seq, the player holds it 5 ms): 10,000 espeak-ng renders
 and 10,000 × 5 s of sound would measure espeak and the clock, not the queue. Exit code 1 when a check fails.
 """
@@ -246,9 +248,15 @@ def main():
     ap.add_argument("--display", help=argparse.SUPPRESS)            # the display process: server URL …
     ap.add_argument("--config", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--report", metavar="FOLDER", help="report an earlier run's results again (its data folder)")
     args = ap.parse_args()
     if args.display:
         return display_main(args)
+    if args.report:
+        from common import machine
+        folder = Path(args.report)
+        return report(args, folder, folder / "display.json", len(call_truth(folder / "data")), float("nan"),
+                      -1, [], machine() + " (reported again)")
 
     from common import bench_config, machine
     from conftest import LiveServer
@@ -358,14 +366,16 @@ def report(args, folder: Path, out: Path, made: int, driving_s: float, cuts: int
     d = json.loads(out.read_text())
     shown, queued, spoken = d["shown"], d["queued"], d["spoken"]
     samples = d["samples"]
-    warm = next((s for s in samples if s["t"] >= samples[-1]["t"] * 0.1), samples[0])
-    peak = max(s["rss_kb"] for s in samples)
+    calling = [x for x in samples if x["shown"] > 0] or samples
+    warm = next(x for x in calling if x["shown"] >= 0.1 * samples[-1]["shown"])   # the text cache is full by then
+    peak = max(x["rss_kb"] for x in samples)
     growth = (samples[-1]["rss_kb"] - warm["rss_kb"]) / warm["rss_kb"]
 
-    def cpu_share(part):          # CPU seconds per wall second over the samples in part
-        return (part[-1]["cpu_s"] - part[0]["cpu_s"]) / max(1e-9, part[-1]["t"] - part[0]["t"])
-    tenth = max(2, len(samples) // 10)
-    early, late = samples[1:1 + tenth], samples[-tenth - 1:-1]
+    def cpu(part):                # (share of a core, ms of CPU per call shown) over the samples in part
+        dt, dc = part[-1]["t"] - part[0]["t"], part[-1]["cpu_s"] - part[0]["cpu_s"]
+        return dc / max(1e-9, dt), 1000 * dc / max(1, part[-1]["shown"] - part[0]["shown"])
+    third = max(2, len(calling) // 3)
+    early, late = cpu(calling[:third]), cpu(calling[-third:])
     checks = {
         "calls in the hall's log": len(truth),
         "missing from the screen": len(set(truth) - set(shown)),
@@ -388,10 +398,11 @@ def report(args, folder: Path, out: Path, made: int, driving_s: float, cuts: int
           f"{d['full_frames']} full frames of {d['frames']}; {len(errors)} driver errors")
     for k, v in checks.items():
         print(f"  {k:28s} {v}")
-    print(f"  RSS: {warm['rss_kb'] / 1024:.1f} MB at {warm['t']:.0f} s → {samples[-1]['rss_kb'] / 1024:.1f} MB at the "
-          f"end ({growth * 100:+.1f} %), peak {peak / 1024:.1f} MB; first sample {samples[0]['rss_kb'] / 1024:.1f} MB")
-    print(f"  CPU of the display: {cpu_share(early) * 100:.1f} % of a core over the first tenth, "
-          f"{cpu_share(late) * 100:.1f} % over the last tenth, {cpu_share(samples) * 100:.1f} % overall")
+    print(f"  RSS: {warm['rss_kb'] / 1024:.1f} MB at {warm['t']:.0f} s ({warm['shown']} calls shown) → "
+          f"{samples[-1]['rss_kb'] / 1024:.1f} MB at the end ({growth * 100:+.1f} %), peak {peak / 1024:.1f} MB; "
+          f"{samples[0]['rss_kb'] / 1024:.1f} MB at start (before the calls)")
+    print(f"  CPU of the display while calls come: first third {early[0] * 100:.1f} % of a core "
+          f"({early[1]:.1f} ms a call), last third {late[0] * 100:.1f} % ({late[1]:.1f} ms a call)")
     for e in errors[:5]:
         print("  driver error:", e)
     print("PASS" if not failed else "FAIL: " + ", ".join(failed))
