@@ -52,12 +52,13 @@ class Repository:
         return (holding or found or [None])[-1]
 
     def tickets_by_order(self, orders: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Ticket]:
-        """(who ordered, order key) → the ticket issued for that order, for the orders that have one."""
+        """(who ordered, order key) → the ticket issued for that order, for the orders that have one. One indexed
+        look-up of the keys (a prebuilt statement: every kiosk order asks it); tickets are loaded only for retries."""
         wanted = set(orders)
         if not wanted:
             return {}
-        found = self.session.scalars(select(Ticket).where(tables.tickets.c.order_key.in_({k for _, k in wanted})))
-        return {(t.ordered_by, t.order_key): t for t in found if (t.ordered_by, t.order_key) in wanted}
+        rows = self.session.execute(HOT.orders, {"keys": sorted({k for _, k in wanted})})
+        return {(by, key): self.ticket(ticket_id) for ticket_id, by, key in rows if (by, key) in wanted}
 
     def numbering_state(self, day: date, services: Sequence[str]) -> tuple[dict[str, str], set[str]]:
         """For services whose numbers go round: service → the number it gave last today, and the numbers their
@@ -235,6 +236,7 @@ def _hot_statements() -> SimpleNamespace:
         last_numbers=(select(t.issued_service, t.number)
                       .join(latest, and_(t.issued_service == latest.c.issued_service, t.seq == latest.c.seq))
                       .where(t.day == day)),
+        orders=select(t.id, t.ordered_by, t.order_key).where(t.order_key.in_(bindparam("keys", expanding=True))),
         held_numbers=select(t.number).where(t.day == day, t.issued_service.in_(services), t.state.in_(HOLDING)),
         waiting_by_class=(select(t.service, t.priority.is_not(None), func.count())
                           .where(t.day == day, t.state == WAITING, t.service.in_(services))
