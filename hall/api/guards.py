@@ -230,12 +230,20 @@ def refused(exc: QueueError):
 
 def http_error(exc: HTTPException):
     """A werkzeug error (404, 405, 413 …) as JSON in the client's language; a 405 names the methods in `Allow`."""
-    messages = {404: _("no such address"), 405: _("this address does not take that method"),
-                413: _("the request body is larger than %(n)d KB", n=MAX_BODY // 1024)}
     response = jsonify({"error": "too_large" if exc.code == 413 else exc.name.lower().replace(" ", "_"),
-                        "message": messages.get(exc.code, exc.description)})
+                        "message": _http_message(exc)})
     response.status_code = exc.code
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def _http_message(exc: HTTPException) -> str:
+    if exc.code == 404:
+        return _("no such address")
+    if exc.code == 405:
+        return _("this address does not take that method")
+    if exc.code == 413:
+        return _("the request body is larger than %(n)d KB", n=MAX_BODY // 1024)
+    return exc.description
