@@ -25,11 +25,13 @@ START, END = "<!-- modules: made by scripts/architecture.py -->", "<!-- end of m
 
 # Bottom to top. A part may import from its own layer and the layers below it, never from a layer above.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("hall.config", "hall.clock", "hall.fonts", "hall.text", "hall.catalogue")),
+    ("foundation", ("hall.config", "hall.clock", "hall.fonts", "hall.text", "hall.phrases", "hall.public_url",
+                    "hall.catalogue")),
     ("engine (plain Python)", ("hall.domain",)),
     ("persistence", ("hall.db",)),
-    ("service layer", ("hall.events", "hall.views", "hall.group_commit", "hall.operations", "hall.accounts",
-                       "hall.supervision", "hall.daily", "hall.reports", "hall.bootstrap")),
+    ("service layer", ("hall.events", "hall.views", "hall.publishing", "hall.group_commit", "hall.operations",
+                       "hall.passwords", "hall.lockouts", "hall.accounts", "hall.supervision", "hall.daily",
+                       "hall.reports", "hall.bootstrap")),
     ("adapters", ("hall.api", "hall.realtime", "hall.web", "hall.reports.web", "hall.reports.cli", "hall.cli",
                   "hall.app", "hall.serving", "hall.run", "hall.__main__")),
     ("hardware", ("drivers",)),
@@ -145,7 +147,7 @@ def draw(found: dict[str, Module], out: Path = PICTURE) -> None:  # noqa: C901 â
     for module in found.values():
         files[module.part].append(module.name[len(module.part) + 1:].replace(".", "/"))
     rows = [(title, [p for p in parts if p in files]) for title, parts in LAYERS]
-    width, row_h = 15.0, 1.55
+    width, row_h = 17.0, 1.55
     fig, ax = plt.subplots(figsize=(width, row_h * len(rows) + 0.4), dpi=110)
     ax.set_xlim(0, width)
     ax.set_ylim(0, row_h * len(rows))
@@ -160,9 +162,12 @@ def draw(found: dict[str, Module], out: Path = PICTURE) -> None:  # noqa: C901 â
             names = sorted(f for f in files[part] if f)
             package = (ROOT / part.replace(".", "/")).is_dir()
             label = part.replace(".", "/") + ("/" if package else ".py")
+            if not package and part.startswith("hall."):
+                label = label.removeprefix("hall/")  # a blue box is in hall/ anyway; the full path won't fit
             colour = "#dcebf7" if part.startswith("hall") else "#e8f3e0"
             ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02", fc=colour, ec="#5a7fa0", lw=0.8))
-            ax.text(x + w / 2, y + h - 0.12, label, ha="center", va="top", fontsize=8, fontweight="bold")
+            ax.text(x + w / 2, y + h - 0.12, label, ha="center", va="top", fontsize=8 if len(parts) < 10 else 7,
+                    fontweight="bold")
             if len(names) > 1:
                 lines, line = [], ""
                 for name in names:
