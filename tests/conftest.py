@@ -55,6 +55,7 @@ HEAVY = {
     "test_report_pages.py": "plays a day, draws charts with matplotlib, runs `motcua report` in a process",
     "test_report_day.py::test_the_played_day_exercises_every_kind_of_change": "plays a whole day on SQLite",
     "test_engine.py::test_range_exhausted": "issues all 999 numbers of a service on SQLite",
+    "test_install.py::test_each_part_runs_with_only_its_own_extra": "imports each part in a new Python process",
 }
 _running: list = [None]  # the test being set up or run, for the guard in LiveServer.start
 
