@@ -91,7 +91,7 @@ def test_pad_asks_takes_a_touch_thanks_and_refuses_a_second(live_server, cfg, si
         assert pump(pad, lambda: pad.state.screen == REFUSED)
         assert REFUSED_TEXT in screen(pad, "refused")
         again = requests.post(f"{live_server.url}/api/ratings", json={"value": 4},
-                              headers={"Authorization": f"Bearer {cfg.devices.pads[2].token}"}, timeout=5)
+                              headers={"Authorization": f"Bearer {cfg.devices.pads[2].token}"}, timeout=30)
         assert again.status_code == 409
         assert len(ratings(live_server)) == 1
     finally:
@@ -102,7 +102,7 @@ def test_another_counters_pad_is_refused(live_server, cfg):
     hall = HallDriver(live_server, cfg)
     hall.serve(3)
     wrong = requests.post(f"{live_server.url}/api/ratings", json={"value": 4},
-                          headers={"Authorization": f"Bearer {cfg.devices.pads[3].token}"}, timeout=5)
+                          headers={"Authorization": f"Bearer {cfg.devices.pads[3].token}"}, timeout=30)
     assert wrong.status_code == 409 and ratings(live_server) == []
 
 
