@@ -284,7 +284,7 @@ class LiveServer:
         self.log = config.parent / f"server-{self.port}.log"
         self.proc = None
 
-    def start(self, timeout: float = 60.0) -> "LiveServer":
+    def start(self, timeout: float = 120.0) -> "LiveServer":  # 60 s was too short with other suites running
         not_in_the_fast_ring("a hall server process", "live")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hall", "serve", "--config", str(self.config), "--host", "127.0.0.1",
