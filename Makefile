@@ -19,8 +19,10 @@ DEBS    := fonts-dejavu-core fonts-noto-core espeak-ng sox chromium imagemagick 
 run: install
 	$(VENV)/bin/motcua run --port $(PORT)
 
+# Every test, on two workers (pytest-xdist): a test file's tests stay together on one worker, in order.
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The fast ring, under a minute: engine, config, numbers, views, reports, the screens' state machines — no server
 # process, browser, PostgreSQL or Redis (tests/conftest.py marks each test by the fixtures it uses; docs/testing.md).
