@@ -18,24 +18,12 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                response_schema_conformance, status_code_conformance,
                                                unsupported_method)
 
-from api_checks import auth, quick_passwords
-from conftest import ROOT
-from hall.app import create_app
+from api_checks import auth
+from each_database import app, db_url  # noqa: F401 — every test here runs on SQLite and PostgreSQL
 
 MAX_EXAMPLES = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection, unsupported_method]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    return f"sqlite:///{tmp_path / 'hall.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-def app(cfg, clock, db_url, monkeypatch):
-    quick_passwords(monkeypatch)
-    return create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=db_url, clock=clock, testing=True)
 
 
 @pytest.fixture

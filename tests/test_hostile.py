@@ -11,9 +11,9 @@ from babel.messages.extract import extract_python
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from api_checks import auth, quick_passwords
+from api_checks import auth
 from conftest import ROOT
-from hall.app import create_app
+from each_database import app, db_url  # noqa: F401 — every test here runs on SQLite and PostgreSQL
 from hall.text import TextError, clean, flaw, nfc
 
 NFD_NAME = unicodedata.normalize("NFD", "Nguyễn Thị Lân")
@@ -22,17 +22,6 @@ DEEP = "[" * 1000 + "]" * 1000
 
 def nested(n: int, key: str = "text") -> str:
     return json.dumps({key: "x"})[:-5] + "[" * n + '"x"' + "]" * n + "}"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    return f"sqlite:///{tmp_path / 'hall.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-def app(cfg, clock, db_url, monkeypatch):
-    quick_passwords(monkeypatch)
-    return create_app(cfg, config_path=str(ROOT / "config.yaml"), db_url=db_url, clock=clock, testing=True)
 
 
 @pytest.fixture
